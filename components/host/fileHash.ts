@@ -1,0 +1,29 @@
+import * as crypto from "crypto";
+import * as fs from "fs";
+
+/** SHA-256 (hex) of a file on the operator's machine, read in chunks (image tarballs are large). */
+export function sha256File(path: string): string {
+    const hash = crypto.createHash("sha256");
+    const fd = fs.openSync(path, "r");
+    try {
+        const buffer = Buffer.alloc(1 << 20);
+        let read: number;
+        while ((read = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0) {
+            hash.update(buffer.subarray(0, read));
+        }
+    } finally {
+        fs.closeSync(fd);
+    }
+    return hash.digest("hex");
+}
+
+/** SHA-256 (hex) of strings, in order; used as content hashes in triggers and labels. */
+export function sha256Of(...parts: string[]): string {
+    const hash = crypto.createHash("sha256");
+    for (const part of parts) {
+        hash.update(String(part.length));
+        hash.update(":");
+        hash.update(part);
+    }
+    return hash.digest("hex");
+}

@@ -1,0 +1,147 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { assertValid, checkFileExists, checkIdentifier, checkRemotePath } from "../validation";
+import { DaemonSettings, desiredDaemonKeys, mergeDaemonJson } from "./daemonJson";
+import { factsScript, HostFacts, parseHostFacts } from "./facts";
+import { sha256File } from "./fileHash";
+import {
+    daemonJsonScripts,
+    dataDirScripts,
+    dockerGroupScripts,
+    engineScripts,
+    loadImageScripts,
+    selinuxPermissiveScripts,
+} from "./hostScripts";
+import { checkSshHost, sshConnection, SshHostArgs } from "./sshHost";
+
+/** Arguments of {@link HostPreparation}. */
+export interface HostPreparationArgs {
+    /** How to reach the registry host over SSH. */
+    readonly ssh: SshHostArgs;
+    /** Directory on the host for registry storage, certs, auth and config. Default `"/var/lib/airgap-registry"`. */
+    readonly dataDir?: string;
+    /** Users to add to the `docker` group (seed 000). Default `[]` (no change). */
+    readonly dockerGroupUsers?: readonly string[];
+    /** Put SELinux in permissive mode (seed 000). Default `false`: SELinux is left as it is. */
+    readonly selinuxPermissive?: boolean;
+    /** daemon.json keys to merge into the host's file (seed 003). Default: live-restore and log rotation. */
+    readonly daemon?: DaemonSettings;
+    /** The registry image reference that must be on the host. Default `"registry:2"`. */
+    readonly registryImage?: string;
+    /**
+     * A `docker save` tarball of `registryImage` on the operator's machine, copied to the host
+     * (only when its SHA-256 changed) and loaded (only when the image is absent). Default: none;
+     * then the image must already be on the host.
+     */
+    readonly registryImageArchive?: string;
+    /**
+     * Remove the registry storage (`<dataDir>/data`) on destroy. Default `false`: images pushed
+     * to the registry survive container replacement and `pulumi destroy`.
+     */
+    readonly removeDataOnDestroy?: boolean;
+}
+
+/** Defaults of {@link HostPreparationArgs}, in one place. */
+export const hostPreparationDefaults = {
+    dataDir: "/var/lib/airgap-registry",
+    registryImage: "registry:2",
+} as const;
+
+/** Validates the plain arguments of a HostPreparation; messages name `field`. */
+export function checkHostPreparationArgs(field: string, args: HostPreparationArgs): string[] {
+    const problems: Array<string | undefined> = [...checkSshHost(`${field}.ssh`, args.ssh)];
+    if (args.dataDir !== undefined) problems.push(checkRemotePath(`${field}.dataDir`, args.dataDir));
+    (args.dockerGroupUsers ?? []).forEach((u, i) => problems.push(checkIdentifier(`${field}.dockerGroupUsers[${i}]`, u)));
+    if (args.registryImageArchive !== undefined) {
+        problems.push(checkFileExists(`${field}.registryImageArchive`, args.registryImageArchive));
+    }
+    if (args.registryImage !== undefined && !/^[a-z0-9][a-z0-9._/:@-]*$/.test(args.registryImage)) {
+        problems.push(`\`${field}.registryImage\` is not an image reference: ${JSON.stringify(args.registryImage)}`);
+    }
+    return problems.filter((p): p is string => p !== undefined);
+}
+
+/**
+ * Prepares the registry host over one SSH connection: reads its facts, creates the data
+ * directories, checks the container engine answers, optionally sets up the docker group and
+ * SELinux, merges daemon.json (restarting the engine only when it changed) and loads the
+ * registry image from a tarball. Every step is a remote.Command parented to this component;
+ * depend on the component to wait for all of them.
+ */
+export class HostPreparation extends pulumi.ComponentResource {
+    /** What was found on the host (OS family, engine, daemon.json). */
+    public readonly facts: pulumi.Output<HostFacts>;
+    /** The data directory on the host. */
+    public readonly dataDir: pulumi.Output<string>;
+    /** The registry image reference on the host. */
+    public readonly registryImage: pulumi.Output<string>;
+    /** The image ID of the registry image on the host. */
+    public readonly registryImageId: pulumi.Output<string>;
+
+    constructor(name: string, args: HostPreparationArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("airgap-registry:host:HostPreparation", name, {}, opts);
+        assertValid("HostPreparation", checkHostPreparationArgs("host", args));
+
+        const connection = sshConnection(args.ssh);
+        const dataDir = args.dataDir ?? hostPreparationDefaults.dataDir;
+        const stateDir = `${dataDir}/.state`;
+        const image = args.registryImage ?? hostPreparationDefaults.registryImage;
+        const step = (role: string, scripts: { create: string; delete: string }, extra: Partial<command.remote.CommandArgs>, dependsOn: pulumi.Resource[]) =>
+            new command.remote.Command(
+                `${name}-${role}`,
+                { connection, create: scripts.create, delete: scripts.delete, ...extra },
+                { parent: this, dependsOn },
+            );
+
+        const factsCmd = new command.remote.Command(`${name}-facts`, { connection, create: factsScript() }, { parent: this });
+        const dirs = step("data-dir", dataDirScripts(dataDir, args.removeDataOnDestroy ?? false), {}, [factsCmd]);
+        const engine = step("engine", engineScripts(), {}, [dirs]);
+        let last: pulumi.Resource[] = [engine];
+        if ((args.dockerGroupUsers ?? []).length > 0) {
+            last = [...last, step("docker-group", dockerGroupScripts(stateDir, args.dockerGroupUsers ?? []), {}, [engine])];
+        }
+        if (args.selinuxPermissive === true) {
+            last = [...last, step("selinux", selinuxPermissiveScripts(stateDir), {}, [engine])];
+        }
+        const facts = factsCmd.stdout.apply(parseHostFacts);
+        const label = args.ssh.address;
+        const daemonJson = facts.apply((f) => mergeDaemonJson(f.daemonJson, desiredDaemonKeys(args.daemon), label).text);
+        const daemon = step("daemon-json", daemonJsonScripts(stateDir), { stdin: daemonJson }, last);
+
+        let imageDeps: pulumi.Resource[] = [daemon];
+        let archivePath: string | undefined;
+        let archiveHash: string | undefined;
+        if (args.registryImageArchive !== undefined) {
+            archiveHash = sha256File(args.registryImageArchive);
+            archivePath = `${dataDir}/images/registry-image.tar`;
+            const copy = new command.remote.CopyToRemote(
+                `${name}-image-archive`,
+                {
+                    connection,
+                    source: new pulumi.asset.FileAsset(args.registryImageArchive),
+                    remotePath: archivePath,
+                    triggers: [archiveHash],
+                },
+                { parent: this, dependsOn: [dirs] },
+            );
+            imageDeps = [daemon, copy];
+        }
+        const load = step(
+            "image",
+            loadImageScripts(stateDir, image, archivePath),
+            { triggers: [image, archiveHash ?? "no-archive"] },
+            imageDeps,
+        );
+
+        this.facts = facts;
+        this.dataDir = pulumi.output(dataDir);
+        this.registryImage = pulumi.output(image);
+        this.registryImageId = load.stdout.apply((s) => s.trim().split("\n").pop() ?? "");
+        this.registerOutputs({
+            facts: this.facts,
+            dataDir: this.dataDir,
+            registryImage: this.registryImage,
+            registryImageId: this.registryImageId,
+        });
+    }
+}

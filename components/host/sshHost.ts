@@ -1,0 +1,124 @@
+import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { checkAddress, checkFileExists, checkPort } from "../validation";
+
+/** One SSH hop: how the operator's machine reaches a host or a bastion. */
+export interface SshEndpointArgs {
+    /** Address the operator's machine (or the bastion) connects to: IP address or hostname. */
+    readonly address: string;
+    /** SSH port. Default `22`. */
+    readonly sshPort?: number;
+    /** SSH user. Default `"root"`. */
+    readonly user?: string;
+    /**
+     * Path of the SSH private key on the operator's machine. Exactly one of `privateKeyPath`
+     * and `privateKey` must be set. The docker-provider runtime needs a path (it runs `ssh`).
+     */
+    readonly privateKeyPath?: string;
+    /** The SSH private key itself (PEM/OpenSSH), treated as a secret. */
+    readonly privateKey?: pulumi.Input<string>;
+}
+
+/** A host reached over SSH, optionally through a bastion (jump host). */
+export interface SshHostArgs extends SshEndpointArgs {
+    /** Jump host between the operator and this host. Default: none (direct connection). */
+    readonly bastion?: SshEndpointArgs;
+}
+
+/** Validates an SSH endpoint; messages are prefixed with `field`. */
+export function checkSshEndpoint(field: string, endpoint: SshEndpointArgs | undefined): string[] {
+    if (endpoint === undefined || endpoint === null || typeof endpoint !== "object") {
+        return [`\`${field}\` is required: an object with at least \`address\``];
+    }
+    const problems: Array<string | undefined> = [
+        checkAddress(`${field}.address`, endpoint.address),
+        endpoint.sshPort === undefined ? undefined : checkPort(`${field}.sshPort`, endpoint.sshPort),
+    ];
+    if (endpoint.user !== undefined && !/^[a-z_][a-z0-9_-]*[$]?$/i.test(endpoint.user)) {
+        problems.push(`\`${field}.user\` is not a valid user name: "${endpoint.user}"`);
+    }
+    if (endpoint.privateKeyPath !== undefined && endpoint.privateKey !== undefined) {
+        problems.push(`\`${field}.privateKeyPath\` and \`${field}.privateKey\` are mutually exclusive: set one`);
+    } else if (endpoint.privateKeyPath === undefined && endpoint.privateKey === undefined) {
+        problems.push(`\`${field}.privateKeyPath\` (or \`${field}.privateKey\`) is required`);
+    } else if (endpoint.privateKeyPath !== undefined) {
+        problems.push(checkFileExists(`${field}.privateKeyPath`, endpoint.privateKeyPath));
+    }
+    return problems.filter((p): p is string => p !== undefined);
+}
+
+/** Validates a host and its bastion. */
+export function checkSshHost(field: string, host: SshHostArgs | undefined): string[] {
+    const problems = checkSshEndpoint(field, host);
+    if (host && typeof host === "object" && host.bastion !== undefined) {
+        problems.push(...checkSshEndpoint(`${field}.bastion`, host.bastion));
+    }
+    return problems;
+}
+
+function privateKeyOf(endpoint: SshEndpointArgs): pulumi.Output<string> {
+    if (endpoint.privateKeyPath !== undefined) {
+        return pulumi.secret(fs.readFileSync(endpoint.privateKeyPath, "utf8"));
+    }
+    return pulumi.secret(pulumi.output(endpoint.privateKey as pulumi.Input<string>));
+}
+
+/**
+ * The @pulumi/command connection for a host. Build it once per host and share it between that
+ * host's commands. The private key is a secret.
+ */
+export function sshConnection(host: SshHostArgs): command.types.input.remote.ConnectionArgs {
+    const connection: command.types.input.remote.ConnectionArgs = {
+        host: host.address,
+        port: host.sshPort ?? 22,
+        user: host.user ?? "root",
+        privateKey: privateKeyOf(host),
+        dialErrorLimit: 20,
+        perDialTimeout: 15,
+    };
+    if (host.bastion === undefined) {
+        return connection;
+    }
+    return {
+        ...connection,
+        proxy: {
+            host: host.bastion.address,
+            port: host.bastion.sshPort ?? 22,
+            user: host.bastion.user ?? "root",
+            privateKey: privateKeyOf(host.bastion),
+            dialErrorLimit: 20,
+            perDialTimeout: 15,
+        },
+    };
+}
+
+/**
+ * The Docker daemon address and ssh options for a docker.Provider that reaches the host's
+ * engine over SSH (`ssh://user@host:port`). Pure; needs key paths, since the provider runs the
+ * operator's `ssh` client.
+ */
+export function dockerOverSsh(host: SshHostArgs): { host: string; sshOpts: string[] } {
+    const opts = [
+        "-o", "BatchMode=yes",
+        "-o", "StrictHostKeyChecking=no",
+        "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "LogLevel=ERROR",
+        "-o", "ConnectTimeout=15",
+    ];
+    if (host.privateKeyPath !== undefined) {
+        opts.push("-o", "IdentitiesOnly=yes", "-i", host.privateKeyPath);
+    }
+    if (host.bastion !== undefined) {
+        const b = host.bastion;
+        const jump = [
+            "ssh", "-W", "%h:%p", "-p", String(b.sshPort ?? 22),
+            "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+            ...(b.privateKeyPath !== undefined ? ["-o", "IdentitiesOnly=yes", "-i", b.privateKeyPath] : []),
+            `${b.user ?? "root"}@${b.address}`,
+        ].join(" ");
+        opts.push("-o", `ProxyCommand=${jump}`);
+    }
+    return { host: `ssh://${host.user ?? "root"}@${host.address}:${host.sshPort ?? 22}`, sshOpts: opts };
+}

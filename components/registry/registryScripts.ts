@@ -1,0 +1,100 @@
+import { script, shellQuote } from "../host/shell";
+import { containerPaths, containerPort, debugAddr } from "./configYml";
+
+/** Writes stdin to `path` atomically with `mode` (secrets never touch the command line). Pure. */
+export function writeFileScripts(path: string, mode: "0600" | "0644"): { create: string; delete: string } {
+    const p = shellQuote(path);
+    return {
+        create: script(
+            "umask 077",
+            `tmp=$(mktemp ${shellQuote(`${path}.XXXXXX`)})`,
+            "cat > \"$tmp\"",
+            `chmod ${mode} "$tmp"`,
+            `mv -f "$tmp" ${p}`,
+            `echo "wrote ${path} ($(wc -c < ${p}) bytes, mode ${mode})"`,
+        ),
+        delete: script(`rm -f ${p}`),
+    };
+}
+
+/** Host directories mounted into the registry container, as `host:container[:ro]`. Pure. */
+export function registryVolumes(dataDir: string): Array<{ hostPath: string; containerPath: string; readOnly: boolean }> {
+    return [
+        { hostPath: `${dataDir}/data`, containerPath: containerPaths.storage, readOnly: false },
+        { hostPath: `${dataDir}/certs`, containerPath: containerPaths.certs, readOnly: true },
+        { hostPath: `${dataDir}/auth`, containerPath: containerPaths.auth, readOnly: true },
+        { hostPath: `${dataDir}/config`, containerPath: containerPaths.config, readOnly: true },
+    ];
+}
+
+/** The container health check: the registry's own /debug/health on its loopback debug listener. */
+export const healthcheckCommand = ["CMD", "wget", "-q", "-O", "/dev/null", `http://${debugAddr}/debug/health`];
+
+/** What the CLI runtime needs to run the registry container. */
+export interface RunSpec {
+    readonly engine: "docker" | "podman";
+    readonly containerName: string;
+    readonly image: string;
+    readonly port: number;
+    readonly dataDir: string;
+    readonly contentHash: string;
+    readonly healthcheck: boolean;
+}
+
+/**
+ * Create/delete scripts of the CLI runtime (docker or podman over SSH): replace any container
+ * of the same name, run the registry, and wait until the engine reports it healthy (or
+ * running, without a health check). Pure.
+ */
+export function cliRunScripts(spec: RunSpec): { create: string; delete: string } {
+    const e = spec.engine;
+    const name = shellQuote(spec.containerName);
+    const args = [
+        `${e} run -d --name ${name} --restart always`,
+        `-p ${spec.port}:${containerPort}`,
+        ...registryVolumes(spec.dataDir).map((v) => `-v ${shellQuote(`${v.hostPath}:${v.containerPath}${v.readOnly ? ":ro" : ""}`)}`),
+        `--label ${shellQuote(`airgap-registry.content-sha256=${spec.contentHash}`)}`,
+        ...(spec.healthcheck
+            ? [`--health-cmd ${shellQuote(healthcheckCommand.slice(1).join(" "))} --health-interval 10s --health-timeout 5s --health-retries 3 --health-start-period 5s`]
+            : []),
+        shellQuote(spec.image),
+    ];
+    const wanted = spec.healthcheck ? "healthy" : "running";
+    const status = spec.healthcheck ? "{{.State.Health.Status}}" : "{{.State.Status}}";
+    return {
+        create: script(
+            `${e} rm -f ${name} >/dev/null 2>&1 || true`,
+            args.join(" \\\n  "),
+            "i=0",
+            `until [ "$(${e} inspect --format '${status}' ${name})" = ${wanted} ]; do`,
+            "  i=$((i + 1))",
+            `  if [ "$i" -gt 60 ]; then echo "registry container ${spec.containerName} not ${wanted} after 60s" >&2; ${e} logs --tail 20 ${name} >&2; exit 1; fi`,
+            "  sleep 1",
+            "done",
+            `${e} inspect --format '{{.Id}}' ${name}`,
+        ),
+        delete: script(`${e} rm -f ${name} >/dev/null 2>&1 || true`),
+    };
+}
+
+/**
+ * Waits on the registry host until `https://localhost:<port>/v2/`, verified against the CA on
+ * stdin, answers 401 (TLS good, auth enforced). Pure.
+ */
+export function readinessScript(port: number, timeoutSeconds = 60): string {
+    const url = `https://localhost:${port}/v2/`;
+    return script(
+        "ca=$(mktemp)",
+        "trap 'rm -f \"$ca\"' EXIT",
+        "cat > \"$ca\"",
+        "i=0",
+        "while :; do",
+        `  code=$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$ca" ${url} 2>/tmp/airgap-registry-ready.err || true)`,
+        "  [ \"$code\" = 401 ] && break",
+        "  i=$((i + 1))",
+        `  if [ "$i" -gt ${timeoutSeconds} ]; then echo "registry not ready: ${url} answered '$code' $(cat /tmp/airgap-registry-ready.err)" >&2; exit 1; fi`,
+        "  sleep 1",
+        "done",
+        `echo "registry ready: ${url} answers 401 over verified TLS"`,
+    );
+}

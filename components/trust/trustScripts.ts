@@ -1,0 +1,147 @@
+import { script, shellQuote } from "../host/shell";
+
+/** OS family of a client; `auto` reads /etc/os-release on the client. */
+export type OsFamily = "debian" | "rhel" | "auto";
+
+/** Where each OS family keeps extra trust anchors, and how it rebuilds its bundle. */
+export const osTrustStores = {
+    debian: { dir: "/usr/local/share/ca-certificates", update: "update-ca-certificates" },
+    rhel: { dir: "/etc/pki/ca-trust/source/anchors", update: "update-ca-trust extract" },
+} as const;
+
+/** Container engines whose per-registry CA directories ClientTrust fills. */
+export const certsDirRoots = {
+    docker: "/etc/docker/certs.d",
+    podman: "/etc/containers/certs.d",
+} as const;
+
+/** `<root>/<host:port>` for a registry endpoint (IPv6 endpoints keep their brackets). Pure. */
+export function certsDir(root: string, endpoint: string): string {
+    return `${root}/${endpoint}`;
+}
+
+/** Reads the CA from stdin into "$ca", refusing anything that is not a PEM certificate. */
+const readCa = [
+    "ca=$(mktemp)",
+    "trap 'rm -f \"$ca\"' EXIT",
+    "cat > \"$ca\"",
+    "grep -q -- '-----BEGIN CERTIFICATE-----' \"$ca\" || { echo 'stdin is not a PEM certificate' >&2; exit 2; }",
+];
+
+/** Detects the OS family (for `auto`) into "$family". */
+function familyLines(family: OsFamily): string[] {
+    if (family !== "auto") {
+        return [`family=${family}`];
+    }
+    return [
+        "family=unknown",
+        "if [ -r /etc/os-release ]; then",
+        "  ids=$(. /etc/os-release; echo \"${ID:-} ${ID_LIKE:-}\")",
+        "  case \" $ids \" in",
+        "    *' debian '*|*' ubuntu '*) family=debian ;;",
+        "    *' rhel '*|*' centos '*|*' fedora '*|*' rocky '*|*' almalinux '*) family=rhel ;;",
+        "  esac",
+        "fi",
+    ];
+}
+
+function trustStoreCase(anchorName: string, action: "install" | "remove"): string[] {
+    const lines = ["case \"$family\" in"];
+    for (const [family, store] of Object.entries(osTrustStores)) {
+        const anchor = shellQuote(`${store.dir}/${anchorName}.crt`);
+        lines.push(
+            `  ${family})`,
+            action === "install"
+                ? `    mkdir -p ${shellQuote(store.dir)} && install -m 0644 "$ca" ${anchor}`
+                : `    rm -f ${anchor}`,
+            `    ${store.update} >/dev/null`,
+            `    echo "${action === "install" ? "installed" : "removed"} ${anchorName}.crt ${action === "install" ? "in" : "from"} the ${family} trust store" ;;`,
+        );
+    }
+    lines.push(
+        "  *) echo 'unknown OS family: set osFamily to \"debian\" or \"rhel\" for this client' >&2; exit 3 ;;",
+        "esac",
+    );
+    return lines;
+}
+
+/** Installs the CA (stdin) in the OS trust store; delete removes exactly that anchor. Pure. */
+export function osTrustScripts(anchorName: string, family: OsFamily): { create: string; delete: string } {
+    return {
+        create: script(...readCa, ...familyLines(family), ...trustStoreCase(anchorName, "install")),
+        delete: script(...familyLines(family), ...trustStoreCase(anchorName, "remove")),
+    };
+}
+
+/** Installs the CA (stdin) as `<dir>/ca.crt` for one endpoint; delete removes it (and the dir when empty). Pure. */
+export function certsDirScripts(dirs: readonly string[]): { create: string; delete: string } {
+    return {
+        create: script(
+            ...readCa,
+            ...dirs.flatMap((d) => [
+                `mkdir -p ${shellQuote(d)}`,
+                `install -m 0644 "$ca" ${shellQuote(`${d}/ca.crt`)}`,
+                `echo ${shellQuote(`installed ${d}/ca.crt`)}`,
+            ]),
+        ),
+        delete: script(
+            ...dirs.flatMap((d) => [`rm -f ${shellQuote(`${d}/ca.crt`)}`, `rmdir ${shellQuote(d)} 2>/dev/null || true`]),
+        ),
+    };
+}
+
+/** A static name-to-address entry for a client's /etc/hosts (seed 002). */
+export interface HostsEntry {
+    readonly ip: string;
+    readonly names: readonly string[];
+}
+
+/** The /etc/hosts lines ClientTrust owns, each tagged with a marker comment. Pure. */
+export function hostsLines(entries: readonly HostsEntry[], marker: string): string[] {
+    return entries.map((e) => `${e.ip} ${e.names.join(" ")} # ${marker}`);
+}
+
+/**
+ * Adds the tagged lines to /etc/hosts (replacing earlier tagged lines), writing the file in
+ * place (inside containers it is a bind mount); delete removes the tagged lines only. Pure.
+ */
+export function hostsScripts(entries: readonly HostsEntry[], marker: string): { create: string; delete: string } {
+    const strip = [
+        "tmp=$(mktemp)",
+        `grep -v -F -- ${shellQuote(`# ${marker}`)} /etc/hosts > "$tmp" || true`,
+    ];
+    return {
+        create: script(
+            ...strip,
+            ...hostsLines(entries, marker).map((l) => `echo ${shellQuote(l)} >> "$tmp"`),
+            "cat \"$tmp\" > /etc/hosts && rm -f \"$tmp\"",
+            `echo ${shellQuote(`/etc/hosts: ${entries.length} entr${entries.length === 1 ? "y" : "ies"} for ${marker}`)}`,
+        ),
+        delete: script(...strip, "cat \"$tmp\" > /etc/hosts && rm -f \"$tmp\""),
+    };
+}
+
+/**
+ * From the client: each endpoint's `/v2/` must answer 401 with TLS verified by the system trust
+ * store (TLS trusted, auth enforced). Anything else fails with the client's name, the URL, the
+ * status and curl's error. Retries for `timeoutSeconds` (a registry that is still starting). Pure.
+ */
+export function trustCheckScript(clientName: string, endpoints: readonly string[], timeoutSeconds = 30): string {
+    return script(
+        "command -v curl >/dev/null 2>&1 || { echo " + shellQuote(`client ${clientName}: curl is not installed, cannot check trust`) + " >&2; exit 2; }",
+        "err=$(mktemp)",
+        "trap 'rm -f \"$err\"' EXIT",
+        "check() {",
+        "  i=0",
+        "  while :; do",
+        "    code=$(curl -sS -o /dev/null -w '%{http_code}' \"https://$1/v2/\" 2>\"$err\") || true",
+        "    if [ \"$code\" = 401 ]; then echo \"client " + clientName + ": https://$1/v2/ answers 401 over TLS verified by the system trust store\"; return 0; fi",
+        `    i=$((i + 1)); if [ "$i" -ge ${timeoutSeconds} ]; then break; fi`,
+        "    sleep 1",
+        "  done",
+        "  echo \"client " + clientName + ": https://$1/v2/ answered '$code' (expected 401): $(cat \"$err\")\" >&2",
+        "  return 1",
+        "}",
+        ...endpoints.map((e) => `check ${shellQuote(e)}`),
+    );
+}

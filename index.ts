@@ -1,0 +1,17 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PrivateRegistry } from "./components";
+import { readStackConfig, toPrivateRegistryArgs } from "./program/stackConfig";
+
+// Stack config -> one PrivateRegistry -> the stack outputs other stacks rely on.
+const registry = new PrivateRegistry(
+    pulumi.getProject(),
+    toPrivateRegistryArgs(readStackConfig(), process.cwd()),
+);
+
+export const endpoint = registry.endpoint;
+export const endpoints = registry.endpoints;
+export const caCertificate = registry.caCertificate;
+export const caFingerprintSha256 = registry.caFingerprintSha256;
+export const serverCertificateNotAfter = registry.serverCertificateNotAfter;
+export const credentials = registry.credentials;
+export const dockerLogin = registry.dockerLogin;

@@ -1,0 +1,99 @@
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import type { PrivateRegistryArgs, RegistryClientArgs, RegistryHostArgs } from "../components/privateRegistry";
+import type { SshEndpointArgs } from "../components/host/sshHost";
+
+/** The stack config of the `airgap-registry` namespace, as read from Pulumi.<stack>.yaml (see Pulumi.yaml). */
+export interface RawStackConfig {
+    host?: RegistryHostArgs;
+    clients?: RegistryClientArgs[];
+    users?: string[];
+    passwords?: Record<string, string>;
+    bastion?: SshEndpointArgs;
+    ca?: PrivateRegistryArgs["ca"];
+    existingCaCertPem?: string;
+    existingCaKeyPem?: string;
+    certificate?: PrivateRegistryArgs["certificate"];
+    registryImage?: string;
+    registryImageArchive?: string;
+    runtime?: PrivateRegistryArgs["runtime"];
+    cliEngine?: PrivateRegistryArgs["cliEngine"];
+    healthcheck?: boolean;
+    verifyClients?: boolean;
+}
+
+/** Resolves a path from the config relative to the project directory. */
+function resolvePath(projectDir: string, p: string | undefined): string | undefined {
+    return p === undefined ? undefined : path.resolve(projectDir, p);
+}
+
+function resolveKeys<T extends SshEndpointArgs>(projectDir: string, endpoint: T | undefined): T | undefined {
+    if (endpoint === undefined || endpoint === null || typeof endpoint !== "object") return endpoint;
+    const out: T = { ...endpoint };
+    if (endpoint.privateKeyPath !== undefined) (out as { privateKeyPath?: string }).privateKeyPath = resolvePath(projectDir, endpoint.privateKeyPath);
+    const withBastion = endpoint as T & { bastion?: SshEndpointArgs };
+    if (withBastion.bastion !== undefined) (out as T & { bastion?: SshEndpointArgs }).bastion = resolveKeys(projectDir, withBastion.bastion);
+    return out;
+}
+
+/**
+ * Turns the raw stack config into PrivateRegistry arguments: file paths resolved against the
+ * project directory, passwords (secret config) attached to their users, an existing CA when
+ * both of its PEMs are set. Field names stay those of the config, so validation messages name
+ * the config key. Pure.
+ */
+export function toPrivateRegistryArgs(raw: RawStackConfig, projectDir: string): PrivateRegistryArgs {
+    const problems: string[] = [];
+    const passwords = raw.passwords ?? {};
+    const users = (raw.users ?? []).map((name) =>
+        passwords[name] !== undefined ? { name, password: pulumi.secret(passwords[name]) } : { name },
+    );
+    for (const name of Object.keys(passwords)) {
+        if (!(raw.users ?? []).includes(name)) problems.push(`\`passwords.${name}\` is set but "${name}" is not in \`users\``);
+    }
+    let ca = raw.ca;
+    if ((raw.existingCaCertPem === undefined) !== (raw.existingCaKeyPem === undefined)) {
+        problems.push("`existingCaCertPem` and `existingCaKeyPem` must be set together");
+    } else if (raw.existingCaCertPem !== undefined && raw.existingCaKeyPem !== undefined) {
+        ca = { ...(raw.ca ?? {}), existing: { certPem: raw.existingCaCertPem, keyPem: pulumi.secret(raw.existingCaKeyPem) } };
+    }
+    if (problems.length > 0) {
+        throw new Error(`invalid stack config:\n  - ${problems.join("\n  - ")}`);
+    }
+    return {
+        host: resolveKeys(projectDir, raw.host) as RegistryHostArgs,
+        clients: (raw.clients ?? []).map((c) => resolveKeys(projectDir, c) as RegistryClientArgs),
+        users,
+        bastion: resolveKeys(projectDir, raw.bastion),
+        ca,
+        certificate: raw.certificate,
+        registryImage: raw.registryImage,
+        registryImageArchive: resolvePath(projectDir, raw.registryImageArchive),
+        runtime: raw.runtime,
+        cliEngine: raw.cliEngine,
+        healthcheck: raw.healthcheck,
+        verifyClients: raw.verifyClients,
+    };
+}
+
+/** Reads the `airgap-registry` config namespace of the current stack. */
+export function readStackConfig(): RawStackConfig {
+    const config = new pulumi.Config("airgap-registry");
+    return {
+        host: config.getObject<RegistryHostArgs>("host"),
+        clients: config.getObject<RegistryClientArgs[]>("clients"),
+        users: config.getObject<string[]>("users"),
+        passwords: config.getObject<Record<string, string>>("passwords"),
+        bastion: config.getObject<SshEndpointArgs>("bastion"),
+        ca: config.getObject<RawStackConfig["ca"]>("ca"),
+        existingCaCertPem: config.get("existingCaCertPem"),
+        existingCaKeyPem: config.get("existingCaKeyPem"),
+        certificate: config.getObject<RawStackConfig["certificate"]>("certificate"),
+        registryImage: config.get("registryImage"),
+        registryImageArchive: config.get("registryImageArchive"),
+        runtime: config.get("runtime") as RawStackConfig["runtime"],
+        cliEngine: config.get("cliEngine") as RawStackConfig["cliEngine"],
+        healthcheck: config.getObject<boolean>("healthcheck"),
+        verifyClients: config.getObject<boolean>("verifyClients"),
+    };
+}
