@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the compiled tests with Node's built-in test runner.
+#   scripts/test.sh unit     mock tests and pure functions (no engine, no hosts)
+#   scripts/test.sh engine   the real Pulumi engine (builds the toolchain if needed)
+#   scripts/test.sh all      both
+set -euo pipefail
+cd "$(dirname "$0")/.."
+suite=${1:-all}
+dirs=()
+case "$suite" in
+  unit) dirs=(dist/test/unit) ;;
+  engine) dirs=(dist/test/engine) ;;
+  all) dirs=(dist/test/unit dist/test/engine) ;;
+  *) echo "usage: $0 unit|engine|all" >&2; exit 2 ;;
+esac
+if [ "$suite" != unit ]; then
+  bash scripts/ensure-test-tools.sh >&2
+fi
+if [ "$suite" != unit ] && [ -z "${AIRGAP_REGISTRY_TOOLCHAIN_BIN:-}" ]; then
+  bin=$(bash scripts/toolchain.sh | tail -1)
+  export AIRGAP_REGISTRY_TOOLCHAIN_BIN="$bin"
+fi
+files=()
+for d in "${dirs[@]}"; do
+  while IFS= read -r f; do files+=("$f"); done < <(find "$d" -name '*.test.js' | sort)
+done
+exec node --test --test-reporter=spec "${files[@]}"

@@ -1,0 +1,121 @@
+import * as pulumi from "@pulumi/pulumi";
+import { pemFixtures } from "./fixtures";
+
+/** One resource the program registered, as the engine would see it. */
+export interface RecordedResource {
+    readonly type: string;
+    readonly name: string;
+    /** Type and name of the parent ("" for the stack). */
+    readonly parent: string;
+    /** Inputs after every Output resolved (what the provider receives). */
+    inputs: Record<string, any>;
+    readonly custom: boolean;
+}
+
+/** Values the mocks hand out for generated secrets; tests search command texts for them. */
+export const mockSecrets = {
+    password: (name: string) => `SECRET-password-${name}`,
+    privateKey: (name: string) => `-----BEGIN PRIVATE KEY-----\nSECRET-key-${name}\n-----END PRIVATE KEY-----\n`,
+};
+
+/** Facts the mocked registry host reports. */
+export const mockHostFacts = {
+    daemonJson: `{"debug": true, "log-opts": {"labels": "team"}}`,
+};
+
+const recorded: RecordedResource[] = [];
+const registered = new Map<string, RecordedResource>();
+let pending = 0;
+
+/**
+ * Installs Pulumi mocks that fill in provider outputs (real CA PEMs, fake secrets, host facts)
+ * and record each resource's resolved inputs.
+ */
+export function installMocks(): void {
+    const { caCert } = pemFixtures();
+    pulumi.runtime.setMocks(
+        {
+            newResource(args: pulumi.runtime.MockResourceArgs) {
+                const r = registered.get(`${args.type}::${args.name}`);
+                if (r) r.inputs = args.inputs;
+                pending--;
+                const state: Record<string, unknown> = { ...args.inputs };
+                switch (args.type) {
+                    case "tls:index/privateKey:PrivateKey":
+                        state.privateKeyPem = mockSecrets.privateKey(args.name);
+                        break;
+                    case "tls:index/selfSignedCert:SelfSignedCert":
+                    case "tls:index/locallySignedCert:LocallySignedCert":
+                        state.certPem = caCert;
+                        state.validityEndTime = "2027-11-23T00:00:00Z";
+                        break;
+                    case "tls:index/certRequest:CertRequest":
+                        state.certRequestPem = "CSR";
+                        break;
+                    case "random:index/randomPassword:RandomPassword":
+                        state.result = mockSecrets.password(args.name);
+                        state.bcryptHash = `$2a$10$${"x".repeat(53)}`;
+                        break;
+                    case "command:remote:Command":
+                        state.stdout = args.name.endsWith("-facts")
+                            ? `os_family=debian\nengine=docker\ndaemon_json=${Buffer.from(mockHostFacts.daemonJson).toString("base64")}\n`
+                            : "sha256:0123";
+                        state.stderr = "";
+                        break;
+                }
+                return { id: `${args.name}-id`, state };
+            },
+            call(args: pulumi.runtime.MockCallArgs) {
+                return args.inputs;
+            },
+        },
+        "airgap-registry",
+        "test",
+        true,
+    );
+}
+
+/** Records every resource created under it (a transformation inherited by all descendants). */
+const record: pulumi.ResourceTransformation = (args) => {
+    const parent = args.opts.parent as (pulumi.Resource & { __pulumiType?: string; __name?: string }) | undefined;
+    const r: RecordedResource = {
+        type: args.type,
+        name: args.name,
+        parent: parent ? `${parent.__pulumiType}::${parent.__name}` : "",
+        inputs: {},
+        custom: args.resource instanceof pulumi.CustomResource,
+    };
+    recorded.push(r);
+    registered.set(`${args.type}::${args.name}`, r);
+    if (r.custom) pending++;
+    return undefined;
+};
+
+/**
+ * A root component under which a test builds its program: everything created with
+ * `{ parent: root }` is recorded. Its own children report `test:index:Root::<name>` as parent.
+ */
+export function recordingRoot(name: string): pulumi.ComponentResource {
+    return new pulumi.ComponentResource("test:index:Root", name, {}, { transformations: [record] });
+}
+
+/** Forgets what was recorded so far (call between programs). */
+export function resetRecorded(): void {
+    recorded.length = 0;
+}
+
+/** Waits until the mock provider has seen every custom resource registered so far, then returns them all. */
+export async function settle(timeoutMs = 10_000): Promise<RecordedResource[]> {
+    const start = Date.now();
+    while (pending > 0) {
+        if (Date.now() - start > timeoutMs) throw new Error(`${pending} resources never reached the mock provider`);
+        await new Promise((r) => setTimeout(r, 10));
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    return [...recorded];
+}
+
+/** The value of an Output, for assertions. */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
