@@ -13,9 +13,7 @@ case "$suite" in
   all) dirs=(dist/test/unit dist/test/engine) ;;
   *) echo "usage: $0 unit|engine|all" >&2; exit 2 ;;
 esac
-if [ "$suite" != unit ]; then
-  bash scripts/ensure-test-tools.sh >&2
-fi
+bash scripts/ensure-test-tools.sh >&2
 if [ "$suite" != unit ] && [ -z "${AIRGAP_REGISTRY_TOOLCHAIN_BIN:-}" ]; then
   bin=$(bash scripts/toolchain.sh | tail -1)
   export AIRGAP_REGISTRY_TOOLCHAIN_BIN="$bin"

@@ -15,6 +15,7 @@ export function factsScript(): string {
     return script(
         "os_family=unknown",
         "if [ -r /etc/os-release ]; then",
+        "  # shellcheck source=/dev/null",
         "  ids=$(. /etc/os-release; echo \"${ID:-} ${ID_LIKE:-}\")",
         "  case \" $ids \" in",
         "    *' debian '*|*' ubuntu '*) os_family=debian ;;",

@@ -117,7 +117,7 @@ export function dataDirScripts(dataDir: string, removeDataOnDestroy: boolean): S
         delete: script(
             `rm -rf ${d}/certs ${d}/auth ${d}/config ${d}/images ${d}/.state`,
             removeDataOnDestroy
-                ? `rm -rf ${d}/data && rmdir ${d} 2>/dev/null || true`
+                ? `rm -rf ${d}/data\nrmdir ${d} 2>/dev/null || true`
                 : `echo "registry data kept in ${dataDir}/data"`,
         ),
     };

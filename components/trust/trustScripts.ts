@@ -36,6 +36,7 @@ function familyLines(family: OsFamily): string[] {
     return [
         "family=unknown",
         "if [ -r /etc/os-release ]; then",
+        "  # shellcheck source=/dev/null",
         "  ids=$(. /etc/os-release; echo \"${ID:-} ${ID_LIKE:-}\")",
         "  case \" $ids \" in",
         "    *' debian '*|*' ubuntu '*) family=debian ;;",

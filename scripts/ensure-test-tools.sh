@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests use when they are missing: openssl (PEM fixtures) and
+# shellcheck (every rendered script is linted). Needs root and Debian's package mirror.
+set -euo pipefail
+missing=()
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "ensure-test-tools: installing ${missing[*]}" >&2
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "ensure-test-tools: ERROR: ${missing[*]} missing and cannot be installed here (need root and apt-get)" >&2
+  exit 1
+fi
+apt-get update -qq >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,166 @@
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as YAML from "yaml";
+import * as bcrypt from "bcryptjs";
+import { shellcheck } from "../support/shellcheck";
+import {
+    desiredDaemonKeys, mergeDaemonJson, parseHostFacts, factsScript, renderRegistryConfig, renderHtpasswd, bcryptForUser,
+    osTrustScripts, certsDirScripts, hostsScripts, hostsLines, trustCheckScript,
+} from "../../components";
+import {
+    daemonJsonScripts, dataDirScripts, dockerGroupScripts, engineScripts, loadImageScripts, selinuxPermissiveScripts,
+} from "../../components/host/hostScripts";
+import { cliRunScripts, readinessScript, writeFileScripts } from "../../components/registry/registryScripts";
+
+describe("mergeDaemonJson (table)", () => {
+    const desired = desiredDaemonKeys({ maxConcurrentDownloads: 6, cgroupDriver: "systemd" });
+    const cases: Array<[string, string, Record<string, unknown>, boolean]> = [
+        ["no file: desired keys only", "", {
+            "live-restore": true, "log-driver": "json-file", "log-opts": { "max-size": "10m", "max-file": "3" },
+            "max-concurrent-downloads": 6, "exec-opts": ["native.cgroupdriver=systemd"],
+        }, true],
+        ["keeps keys the host has; merges log-opts; replaces only the cgroup driver", JSON.stringify({
+            "data-root": "/srv/docker", "log-opts": { labels: "team", "max-size": "1g" }, "exec-opts": ["native.cgroupdriver=cgroupfs", "foo=bar"],
+        }), {
+            "data-root": "/srv/docker", "log-opts": { labels: "team", "max-size": "10m", "max-file": "3" },
+            "exec-opts": ["foo=bar", "native.cgroupdriver=systemd"], "live-restore": true, "log-driver": "json-file",
+            "max-concurrent-downloads": 6,
+        }, true],
+    ];
+    for (const [title, existing, want, changed] of cases) {
+        it(title, () => {
+            const out = mergeDaemonJson(existing, desired);
+            assert.deepEqual(JSON.parse(out.text), want);
+            assert.equal(out.changed, changed);
+            assert.ok(out.text.endsWith("\n"));
+        });
+    }
+    it("a second merge of its own output changes nothing", () => {
+        const first = mergeDaemonJson(`{"debug": true}`, desired);
+        const second = mergeDaemonJson(first.text, desired);
+        assert.equal(second.changed, false);
+        assert.equal(second.text, first.text);
+    });
+    it("names the host when the existing file is not JSON", () => {
+        assert.throws(() => mergeDaemonJson("{nope", desired, "registry.lab"), /\/etc\/docker\/daemon\.json on registry\.lab is not valid JSON/);
+        assert.throws(() => mergeDaemonJson("[]", desired, "registry.lab"), /is not a JSON object/);
+    });
+    it("defaults: live-restore and log rotation, nothing else", () => {
+        assert.deepEqual(desiredDaemonKeys(), { "live-restore": true, "log-driver": "json-file", "log-opts": { "max-size": "10m", "max-file": "3" } });
+    });
+});
+
+describe("parseHostFacts", () => {
+    it("reads family, engine and base64 daemon.json", () => {
+        const facts = parseHostFacts(`os_family=rhel\nengine=podman\ndaemon_json=${Buffer.from("{\"a\":1}").toString("base64")}\n`);
+        assert.deepEqual(facts, { osFamily: "rhel", engine: "podman", daemonJson: "{\"a\":1}" });
+    });
+    it("unknown values fall back to unknown/none", () => {
+        assert.deepEqual(parseHostFacts("os_family=arch\nengine=lxc\ndaemon_json=\n"), { osFamily: "unknown", engine: "none", daemonJson: "" });
+    });
+});
+
+describe("registry config.yml", () => {
+    const text = renderRegistryConfig({ httpSecret: "s3cret" });
+    const config = YAML.parse(text);
+    it("TLS 1.2 minimum with the chain and key", () => {
+        assert.deepEqual(config.http.tls, { certificate: "/certs/chain.pem", key: "/certs/server.key", minimumtls: "tls1.2" });
+    });
+    it("htpasswd auth, nosniff, filesystem storage, storage health check, http secret", () => {
+        assert.deepEqual(config.auth, { htpasswd: { realm: "airgap-registry", path: "/auth/htpasswd" } });
+        assert.deepEqual(config.http.headers, { "X-Content-Type-Options": ["nosniff"] });
+        assert.equal(config.storage.filesystem.rootdirectory, "/var/lib/registry");
+        assert.equal(config.health.storagedriver.enabled, true);
+        assert.equal(config.http.secret, "s3cret");
+        assert.equal(config.http.addr, ":5000");
+        assert.equal(config.http.debug.addr, "127.0.0.1:5001");
+    });
+});
+
+describe("htpasswd", () => {
+    it("one sorted bcrypt line per user, verifiable", () => {
+        const a = bcryptForUser("alice", "pw-a");
+        const text = renderHtpasswd([{ username: "zed", bcryptHash: bcryptForUser("zed", "pw-z") }, { username: "alice", bcryptHash: a }]);
+        const lines = text.trimEnd().split("\n");
+        assert.deepEqual(lines.map((l) => l.split(":")[0]), ["alice", "zed"]);
+        assert.ok(bcrypt.compareSync("pw-a", lines[0].slice("alice:".length)));
+        assert.ok(!bcrypt.compareSync("wrong", lines[0].slice("alice:".length)));
+    });
+    it("the same password hashes the same (no diff on every up); another password does not", () => {
+        assert.equal(bcryptForUser("alice", "pw"), bcryptForUser("alice", "pw"));
+        assert.notEqual(bcryptForUser("alice", "pw"), bcryptForUser("alice", "pw2"));
+        assert.notEqual(bcryptForUser("alice", "pw"), bcryptForUser("bob", "pw"));
+    });
+    it("refuses non-bcrypt hashes and ':' in names", () => {
+        assert.throws(() => renderHtpasswd([{ username: "a", bcryptHash: "{SHA}abc" }]), /not a bcrypt hash/);
+        assert.throws(() => renderHtpasswd([{ username: "a:b", bcryptHash: bcryptForUser("a", "b") }]), /contains ':'/);
+    });
+});
+
+describe("trust scripts", () => {
+    it("Debian family: /usr/local/share/ca-certificates + update-ca-certificates", () => {
+        const s = osTrustScripts("airgap-registry-ca", "debian");
+        assert.match(s.create, /^family=debian$/m);
+        assert.match(s.create, /install -m 0644 "\$ca" '\/usr\/local\/share\/ca-certificates\/airgap-registry-ca\.crt'/);
+        assert.match(s.create, /update-ca-certificates/);
+        assert.match(s.delete, /rm -f '\/usr\/local\/share\/ca-certificates\/airgap-registry-ca\.crt'/);
+    });
+    it("RHEL family: /etc/pki/ca-trust/source/anchors + update-ca-trust", () => {
+        const s = osTrustScripts("airgap-registry-ca", "rhel");
+        assert.match(s.create, /^family=rhel$/m);
+        assert.match(s.create, /'\/etc\/pki\/ca-trust\/source\/anchors\/airgap-registry-ca\.crt'/);
+        assert.match(s.create, /update-ca-trust extract/);
+        assert.match(s.delete, /rm -f '\/etc\/pki\/ca-trust\/source\/anchors\/airgap-registry-ca\.crt'/);
+    });
+    it("auto reads /etc/os-release", () => {
+        assert.match(osTrustScripts("a", "auto").create, /\. \/etc\/os-release/);
+    });
+    it("certs.d: ca.crt per directory; delete removes exactly that file", () => {
+        const s = certsDirScripts(["/etc/docker/certs.d/registry.lab:5443"]);
+        assert.match(s.create, /install -m 0644 "\$ca" '\/etc\/docker\/certs\.d\/registry\.lab:5443\/ca\.crt'/);
+        assert.equal(s.delete, "set -eu\nrm -f '/etc/docker/certs.d/registry.lab:5443/ca.crt'\nrmdir '/etc/docker/certs.d/registry.lab:5443' 2>/dev/null || true\n");
+    });
+    it("/etc/hosts lines are tagged; delete strips only tagged lines", () => {
+        assert.deepEqual(hostsLines([{ ip: "10.0.0.5", names: ["registry.lab", "reg"] }], "airgap-registry:x"), ["10.0.0.5 registry.lab reg # airgap-registry:x"]);
+        assert.match(hostsScripts([{ ip: "10.0.0.5", names: ["registry.lab"] }], "airgap-registry:x").delete, /grep -v -F -- '# airgap-registry:x' \/etc\/hosts/);
+    });
+    it("the check expects 401 through the system trust store, with no -k and no --cacert", () => {
+        const s = trustCheckScript("client-a", ["registry.lab:5443"]);
+        assert.match(s, /= 401/);
+        assert.doesNotMatch(s, /(^|\s)(-k|--insecure|--cacert)(\s|$)/m);
+        assert.match(s, /check 'registry\.lab:5443'/);
+    });
+});
+
+describe("every rendered script passes shellcheck", () => {
+    const scripts: Record<string, string> = {
+        facts: factsScript(),
+        ...pairs("engine", engineScripts()),
+        ...pairs("docker-group", dockerGroupScripts("/var/lib/r/.state", ["ops", "ci"])),
+        ...pairs("selinux", selinuxPermissiveScripts("/var/lib/r/.state")),
+        ...pairs("daemon-json", daemonJsonScripts("/var/lib/r/.state")),
+        ...pairs("data-dir-keep", dataDirScripts("/var/lib/r", false)),
+        ...pairs("data-dir-remove", dataDirScripts("/var/lib/r", true)),
+        ...pairs("image-archive", loadImageScripts("/var/lib/r/.state", "registry:2", "/var/lib/r/images/registry-image.tar")),
+        ...pairs("image-present", loadImageScripts("/var/lib/r/.state", "registry:2", undefined)),
+        ...pairs("write-file", writeFileScripts("/var/lib/r/certs/server.key", "0600")),
+        ...pairs("cli-docker", cliRunScripts({ engine: "docker", containerName: "reg", image: "registry:2", port: 5443, dataDir: "/var/lib/r", contentHash: "abc", healthcheck: true })),
+        ...pairs("cli-podman", cliRunScripts({ engine: "podman", containerName: "reg", image: "registry:2", port: 5443, dataDir: "/var/lib/r", contentHash: "abc", healthcheck: false })),
+        ready: readinessScript(5443),
+        ...pairs("os-trust-auto", osTrustScripts("airgap-registry-ca", "auto")),
+        ...pairs("os-trust-rhel", osTrustScripts("airgap-registry-ca", "rhel")),
+        ...pairs("certs-d", certsDirScripts(["/etc/docker/certs.d/registry.lab:5443", "/etc/containers/certs.d/registry.lab:5443"])),
+        ...pairs("hosts", hostsScripts([{ ip: "10.0.0.5", names: ["registry.lab"] }], "airgap-registry:ca")),
+        check: trustCheckScript("client-a", ["registry.lab:5443", "10.0.0.5:5443"]),
+    };
+    for (const [name, text] of Object.entries(scripts)) {
+        it(name, () => {
+            assert.ok(text.startsWith("set -eu\n"), "strict mode first");
+            assert.equal(shellcheck(`#!/bin/sh\n${text}`), "");
+        });
+    }
+});
+
+function pairs(name: string, s: { create: string; delete: string }): Record<string, string> {
+    return { [`${name} (create)`]: s.create, [`${name} (delete)`]: s.delete };
+}
