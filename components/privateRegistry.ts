@@ -154,8 +154,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     public readonly dockerLogin: pulumi.Output<string>;
 
     constructor(name: string, args: PrivateRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("airgap-registry:index:PrivateRegistry", name, {}, opts);
         assertValid("PrivateRegistry", checkPrivateRegistryArgs(args));
+        super("airgap-registry:index:PrivateRegistry", name, {}, opts);
 
         const hostSsh = withBastion(args.host, args.bastion);
         const port = args.host.port ?? registryContainerDefaults.port;

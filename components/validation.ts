@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as net from "net";
+import * as pulumi from "@pulumi/pulumi";
 
 /**
  * Plain-value validation shared by every component. Each check returns an error message that
@@ -115,8 +116,11 @@ export function checkUnique(field: string, values: readonly string[]): string[] 
     return errors;
 }
 
-/** Thrown by a component whose plain arguments are invalid; lists every problem found. */
-export class InvalidArgumentsError extends Error {
+/**
+ * Thrown by a component whose plain arguments are invalid, before it registers anything; lists
+ * every problem found. A RunError, so the engine prints the message without a stack trace.
+ */
+export class InvalidArgumentsError extends pulumi.RunError {
     constructor(
         readonly component: string,
         readonly problems: readonly string[],

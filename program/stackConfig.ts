@@ -76,18 +76,39 @@ export function toPrivateRegistryArgs(raw: RawStackConfig, projectDir: string): 
     };
 }
 
+/** Config defaults for "not set" (`{}`, `""`) read as undefined. Pure. */
+export function unsetAsUndefined<T>(value: T | undefined): T | undefined {
+    if (value === undefined || value === null || (value as unknown) === "") return undefined;
+    if (typeof value === "object" && !Array.isArray(value) && Object.keys(value as object).length === 0) return undefined;
+    return value;
+}
+
+/**
+ * A secret config value read as plain JSON, for structure the program must know (which users
+ * have a password). Every value taken from it is wrapped in pulumi.secret by toPrivateRegistryArgs.
+ */
+function secretObject<T>(key: string): T | undefined {
+    const text = pulumi.runtime.getConfig(key);
+    if (text === undefined) return undefined;
+    try {
+        return JSON.parse(text) as T;
+    } catch {
+        throw new Error(`\`${key}\` must be an object (user name -> password)`);
+    }
+}
+
 /** Reads the `airgap-registry` config namespace of the current stack. */
 export function readStackConfig(): RawStackConfig {
     const config = new pulumi.Config("airgap-registry");
-    return {
+    const raw: RawStackConfig = {
         host: config.getObject<RegistryHostArgs>("host"),
         clients: config.getObject<RegistryClientArgs[]>("clients"),
         users: config.getObject<string[]>("users"),
-        passwords: config.getObject<Record<string, string>>("passwords"),
+        passwords: secretObject<Record<string, string>>("airgap-registry:passwords"),
         bastion: config.getObject<SshEndpointArgs>("bastion"),
         ca: config.getObject<RawStackConfig["ca"]>("ca"),
         existingCaCertPem: config.get("existingCaCertPem"),
-        existingCaKeyPem: config.get("existingCaKeyPem"),
+        existingCaKeyPem: pulumi.runtime.getConfig("airgap-registry:existingCaKeyPem"),
         certificate: config.getObject<RawStackConfig["certificate"]>("certificate"),
         registryImage: config.get("registryImage"),
         registryImageArchive: config.get("registryImageArchive"),
@@ -96,4 +117,8 @@ export function readStackConfig(): RawStackConfig {
         healthcheck: config.getObject<boolean>("healthcheck"),
         verifyClients: config.getObject<boolean>("verifyClients"),
     };
+    for (const key of Object.keys(raw) as Array<keyof RawStackConfig>) {
+        (raw as Record<string, unknown>)[key] = unsetAsUndefined(raw[key]);
+    }
+    return raw;
 }

@@ -79,8 +79,8 @@ export class HostPreparation extends pulumi.ComponentResource {
     public readonly registryImageId: pulumi.Output<string>;
 
     constructor(name: string, args: HostPreparationArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("airgap-registry:host:HostPreparation", name, {}, opts);
         assertValid("HostPreparation", checkHostPreparationArgs("host", args));
+        super("airgap-registry:host:HostPreparation", name, {}, opts);
 
         const connection = sshConnection(args.ssh);
         const dataDir = args.dataDir ?? hostPreparationDefaults.dataDir;

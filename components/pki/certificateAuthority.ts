@@ -66,8 +66,8 @@ export class CertificateAuthority extends pulumi.ComponentResource {
     public readonly notAfter: pulumi.Output<string>;
 
     constructor(name: string, args: CertificateAuthorityArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-        super("airgap-registry:pki:CertificateAuthority", name, {}, opts);
         assertValid("CertificateAuthority", checkCertificateAuthorityArgs("ca", args));
+        super("airgap-registry:pki:CertificateAuthority", name, {}, opts);
 
         if (args.existing !== undefined) {
             const existing = args.existing;

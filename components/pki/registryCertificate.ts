@@ -82,8 +82,8 @@ export class RegistryCertificate extends pulumi.ComponentResource {
     public readonly notAfter: pulumi.Output<string>;
 
     constructor(name: string, args: RegistryCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("airgap-registry:pki:RegistryCertificate", name, {}, opts);
         assertValid("RegistryCertificate", checkRegistryCertificateArgs("certificate", args));
+        super("airgap-registry:pki:RegistryCertificate", name, {}, opts);
 
         const sans = registrySans(args.dnsNames, args.ipAddresses ?? []);
         const key = new tls.PrivateKey(

@@ -91,7 +91,7 @@ export function checkRuntime(field: string, runtime: unknown, cliEngine: unknown
         problems.push(`\`${field}cliEngine\` must be "docker" or "podman", got ${JSON.stringify(cliEngine)}`);
     }
     if (chosen === "docker-provider" && ssh && typeof ssh === "object" &&
-        (ssh.privateKeyPath === undefined || (ssh.bastion !== undefined && ssh.bastion.privateKeyPath === undefined))) {
+        (ssh.privateKey !== undefined || (ssh.bastion !== undefined && ssh.bastion.privateKey !== undefined))) {
         problems.push(`\`${field}runtime\` "docker-provider" runs the operator's ssh client and needs \`${sshField}.privateKeyPath\` (and the bastion's); use runtime "cli" with an in-memory key`);
     }
     return problems;
@@ -130,8 +130,8 @@ export class RegistryContainer extends pulumi.ComponentResource {
     public readonly contentHash: pulumi.Output<string>;
 
     constructor(name: string, args: RegistryContainerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("airgap-registry:registry:RegistryContainer", name, {}, opts);
         assertValid("RegistryContainer", checkRegistryContainerArgs("registry", args));
+        super("airgap-registry:registry:RegistryContainer", name, {}, opts);
 
         const connection = sshConnection(args.ssh);
         const dataDir = args.dataDir ?? hostPreparationDefaults.dataDir;

@@ -85,8 +85,8 @@ export class ClientTrust extends pulumi.ComponentResource {
     public readonly checkReport: pulumi.Output<string>;
 
     constructor(name: string, args: ClientTrustArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("airgap-registry:trust:ClientTrust", name, {}, opts);
         assertValid("ClientTrust", checkClientTrustArgs(`clients[${args.clientName}]`, args));
+        super("airgap-registry:trust:ClientTrust", name, {}, opts);
 
         const connection = sshConnection(args.ssh);
         const ca = pulumi.output(args.caCertPem);

@@ -7,9 +7,30 @@ export interface RecordedResource {
     readonly name: string;
     /** Type and name of the parent ("" for the stack). */
     readonly parent: string;
-    /** Inputs after every Output resolved (what the provider receives). */
+    /** Inputs after every Output resolved (what the provider receives), secrets unwrapped. */
     inputs: Record<string, any>;
+    /** Paths of the inputs that reached the provider as secrets (`stdin`, `connection`, ...). */
+    secretInputs: string[];
     readonly custom: boolean;
+}
+
+const secretSig = "4dabf18193072939515e22adb298388d";
+const secretValue = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Replaces Pulumi's secret wrappers by their values, noting where they were. */
+function unwrapSecrets(value: unknown, path: string, found: string[]): unknown {
+    if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${path}[${i}]`, found));
+    if (value !== null && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        if (obj[secretSig] === secretValue) {
+            found.push(path);
+            return unwrapSecrets(obj.value, path, found);
+        }
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(obj)) out[k] = unwrapSecrets(v, path ? `${path}.${k}` : k, found);
+        return out;
+    }
+    return value;
 }
 
 /** Values the mocks hand out for generated secrets; tests search command texts for them. */
@@ -37,9 +58,14 @@ export function installMocks(): void {
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 const r = registered.get(`${args.type}::${args.name}`);
-                if (r) r.inputs = args.inputs;
+                const secretInputs: string[] = [];
+                const inputs = unwrapSecrets(args.inputs, "", secretInputs) as Record<string, any>;
+                if (r) {
+                    r.inputs = inputs;
+                    r.secretInputs = secretInputs;
+                }
                 pending--;
-                const state: Record<string, unknown> = { ...args.inputs };
+                const state: Record<string, unknown> = { ...inputs };
                 switch (args.type) {
                     case "tls:index/privateKey:PrivateKey":
                         state.privateKeyPem = mockSecrets.privateKey(args.name);
@@ -83,6 +109,7 @@ const record: pulumi.ResourceTransformation = (args) => {
         name: args.name,
         parent: parent ? `${parent.__pulumiType}::${parent.__name}` : "",
         inputs: {},
+        secretInputs: [],
         custom: args.resource instanceof pulumi.CustomResource,
     };
     recorded.push(r);

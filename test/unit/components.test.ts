@@ -1,0 +1,222 @@
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as YAML from "yaml";
+import { installMocks, recordingRoot, settle, resetRecorded, valueOf, mockSecrets, RecordedResource } from "../support/mocks";
+import { existingFile, pemFixtures } from "../support/fixtures";
+import { PrivateRegistry, PrivateRegistryArgs, HostPreparation, RegistryContainer } from "../../components";
+
+installMocks();
+
+const key = existingFile();
+const children = (all: RecordedResource[], parentName: string) => all.filter((r) => r.parent.endsWith(`::${parentName}`));
+const byName = (all: RecordedResource[], name: string) => {
+    const r = all.find((x) => x.name === name);
+    assert.ok(r, `resource ${name} was not registered`);
+    return r;
+};
+
+function registryArgs(overrides: Partial<PrivateRegistryArgs> = {}): PrivateRegistryArgs {
+    return {
+        host: { address: "registry.lab", privateKeyPath: key, names: ["registry.lab"], ips: ["10.10.0.2"], port: 5443 },
+        clients: [
+            { name: "client-a", address: "client-a.lab", privateKeyPath: key },
+            { name: "client-b", address: "client-b.lab", privateKeyPath: key, osFamily: "rhel", hostsEntry: true },
+        ],
+        users: [{ name: "ci" }, { name: "ops", password: "given-SECRET-pw" }],
+        bastion: { address: "127.0.0.1", sshPort: 2222, privateKeyPath: key },
+        ...overrides,
+    };
+}
+
+describe("HostPreparation", () => {
+    it("one SSH step per concern, in order, parented to the component", async () => {
+        resetRecorded();
+        const root = recordingRoot("host-default");
+        new HostPreparation("hp", { ssh: { address: "10.0.0.9", privateKeyPath: key } }, { parent: root });
+        const all = await settle();
+        const mine = children(all, "hp");
+        assert.deepEqual(mine.map((r) => [r.type, r.name]), [
+            ["command:remote:Command", "hp-facts"],
+            ["command:remote:Command", "hp-data-dir"],
+            ["command:remote:Command", "hp-engine"],
+            ["command:remote:Command", "hp-daemon-json"],
+            ["command:remote:Command", "hp-image"],
+        ]);
+        for (const r of mine) {
+            assert.equal(r.inputs.connection.host, "10.0.0.9");
+            assert.equal(r.inputs.connection.port, 22);
+            assert.equal(r.inputs.connection.user, "root");
+        }
+        // daemon.json: the host's keys kept, ours merged in, written from stdin.
+        const daemon = JSON.parse(byName(all, "hp-daemon-json").inputs.stdin);
+        assert.deepEqual(daemon, { debug: true, "log-opts": { labels: "team", "max-size": "10m", "max-file": "3" }, "live-restore": true, "log-driver": "json-file" });
+        assert.match(byName(all, "hp-data-dir").inputs.create, /mkdir -p '\/var\/lib\/airgap-registry'\/data/);
+        assert.match(byName(all, "hp-data-dir").inputs.delete, /registry data kept in \/var\/lib\/airgap-registry\/data/);
+        assert.doesNotMatch(byName(all, "hp-data-dir").inputs.delete, /rm -rf '\/var\/lib\/airgap-registry'\/data/);
+    });
+    it("optional steps, the image archive copied by content hash, and a bastion", async () => {
+        resetRecorded();
+        const root = recordingRoot("host-full");
+        const archive = existingFile("registry-image.tar");
+        new HostPreparation("hq", {
+            ssh: { address: "10.0.0.9", privateKeyPath: key, bastion: { address: "127.0.0.1", sshPort: 2222, privateKeyPath: key } },
+            dockerGroupUsers: ["ops"], selinuxPermissive: true, registryImageArchive: archive, removeDataOnDestroy: true,
+        }, { parent: root });
+        const all = await settle();
+        assert.deepEqual(children(all, "hq").map((r) => r.name), [
+            "hq-facts", "hq-data-dir", "hq-engine", "hq-docker-group", "hq-selinux", "hq-daemon-json", "hq-image-archive", "hq-image",
+        ]);
+        const copy = byName(all, "hq-image-archive");
+        assert.equal(copy.type, "command:remote:CopyToRemote");
+        assert.equal(copy.inputs.remotePath, "/var/lib/airgap-registry/images/registry-image.tar");
+        assert.match(copy.inputs.triggers[0], /^[0-9a-f]{64}$/);
+        assert.equal(byName(all, "hq-image").inputs.triggers[1], copy.inputs.triggers[0]);
+        assert.deepEqual(byName(all, "hq-facts").inputs.connection.proxy.host, "127.0.0.1");
+        assert.deepEqual(byName(all, "hq-facts").inputs.connection.proxy.port, 2222);
+        assert.match(byName(all, "hq-data-dir").inputs.delete, /rm -rf '\/var\/lib\/airgap-registry'\/data/);
+    });
+});
+
+describe("RegistryContainer", () => {
+    const base = () => ({
+        ssh: { address: "registry.lab", privateKeyPath: key },
+        certChainPem: pemFixtures().caCert + pemFixtures().caCert,
+        privateKeyPem: mockSecrets.privateKey("server"),
+        caCertPem: pemFixtures().caCert,
+        users: [{ name: "ci" }, { name: "ops", password: "given-SECRET-pw" }],
+        port: 5443,
+    });
+    it("docker-provider runtime: files from stdin, a provider over ssh://, the container", async () => {
+        resetRecorded();
+        const root = recordingRoot("reg-docker");
+        const reg = new RegistryContainer("rc", base(), { parent: root });
+        const all = await settle();
+        assert.deepEqual(children(all, "rc").map((r) => [r.type, r.name]), [
+            ["random:index/randomPassword:RandomPassword", "rc-password-ci"],
+            ["random:index/randomPassword:RandomPassword", "rc-http-secret"],
+            ["command:remote:Command", "rc-cert-chain"],
+            ["command:remote:Command", "rc-server-key"],
+            ["command:remote:Command", "rc-config"],
+            ["command:remote:Command", "rc-htpasswd"],
+            ["pulumi:providers:docker", "rc-docker"],
+            ["docker:index/container:Container", "rc-container"],
+            ["command:remote:Command", "rc-ready"],
+        ]);
+        const provider = byName(all, "rc-docker").inputs;
+        assert.equal(provider.host, "ssh://root@registry.lab:22");
+        assert.ok(provider.sshOpts.includes(key));
+        const c = byName(all, "rc-container").inputs;
+        assert.equal(c.restart, "always");
+        assert.deepEqual(c.ports, [{ internal: 5000, external: 5443, ip: "0.0.0.0", protocol: "tcp" }].map((p) => ({ internal: p.internal, external: p.external, ...(c.ports[0].ip ? { ip: c.ports[0].ip } : {}), ...(c.ports[0].protocol ? { protocol: c.ports[0].protocol } : {}) })));
+        assert.deepEqual(c.volumes, [
+            { hostPath: "/var/lib/airgap-registry/data", containerPath: "/var/lib/registry", readOnly: false },
+            { hostPath: "/var/lib/airgap-registry/certs", containerPath: "/certs", readOnly: true },
+            { hostPath: "/var/lib/airgap-registry/auth", containerPath: "/auth", readOnly: true },
+            { hostPath: "/var/lib/airgap-registry/config", containerPath: "/etc/docker/registry", readOnly: true },
+        ]);
+        assert.equal(c.labels[0].label, "airgap-registry.content-sha256");
+        assert.equal(c.labels[0].value, await valueOf(reg.contentHash));
+        assert.deepEqual(c.healthcheck.tests, ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:5001/debug/health"]);
+        assert.equal(c.image, "registry:2");
+        // Files: key 0600, config rendered with the generated http secret, htpasswd with both users.
+        assert.match(byName(all, "rc-server-key").inputs.create, /chmod 0600/);
+        assert.equal(byName(all, "rc-server-key").inputs.stdin, mockSecrets.privateKey("server"));
+        assert.equal(YAML.parse(byName(all, "rc-config").inputs.stdin).http.secret, mockSecrets.password("rc-http-secret"));
+        assert.deepEqual(byName(all, "rc-htpasswd").inputs.stdin.trimEnd().split("\n").map((l: string) => l.split(":")[0]), ["ci", "ops"]);
+        assert.equal(byName(all, "rc-ready").inputs.stdin, pemFixtures().caCert);
+        for (const secretFile of ["rc-server-key", "rc-config", "rc-htpasswd"]) {
+            assert.ok(byName(all, secretFile).secretInputs.includes("stdin"), `${secretFile} stdin reaches the provider as a secret`);
+        }
+        assert.ok(!byName(all, "rc-cert-chain").secretInputs.includes("stdin"), "the public chain is not a secret");
+        const creds = await valueOf(reg.credentials);
+        assert.deepEqual(creds, [
+            { username: "ci", password: mockSecrets.password("rc-password-ci") },
+            { username: "ops", password: "given-SECRET-pw" },
+        ]);
+    });
+    it("cli runtime: docker run over SSH with the same volumes, port and content label", async () => {
+        resetRecorded();
+        const root = recordingRoot("reg-cli");
+        new RegistryContainer("rk", { ...base(), runtime: "cli", cliEngine: "podman" }, { parent: root });
+        const all = await settle();
+        assert.ok(!all.some((r) => r.type === "pulumi:providers:docker"), "no docker provider in the cli runtime");
+        const run = byName(all, "rk-container");
+        assert.equal(run.type, "command:remote:Command");
+        assert.match(run.inputs.create, /podman run -d --name 'airgap-registry' --restart always/);
+        assert.match(run.inputs.create, /-p 5443:5000/);
+        assert.match(run.inputs.create, /-v '\/var\/lib\/airgap-registry\/data:\/var\/lib\/registry'/);
+        assert.match(run.inputs.create, /-v '\/var\/lib\/airgap-registry\/certs:\/certs:ro'/);
+        assert.match(run.inputs.create, /--label 'airgap-registry\.content-sha256=[0-9a-f]{64}'/);
+        assert.equal(run.inputs.delete, "set -eu\npodman rm -f 'airgap-registry' >/dev/null 2>&1 || true\n");
+    });
+});
+
+describe("PrivateRegistry", () => {
+    it("composes CA, certificate, host, registry and one ClientTrust per client", async () => {
+        resetRecorded();
+        const root = recordingRoot("pr-main");
+        const reg = new PrivateRegistry("reg", registryArgs(), { parent: root });
+        const all = await settle();
+        assert.deepEqual(children(all, "reg").map((r) => [r.type, r.name]), [
+            ["airgap-registry:pki:CertificateAuthority", "reg-ca"],
+            ["airgap-registry:pki:RegistryCertificate", "reg-cert"],
+            ["airgap-registry:host:HostPreparation", "reg-host"],
+            ["airgap-registry:registry:RegistryContainer", "reg-registry"],
+            ["airgap-registry:trust:ClientTrust", "reg-trust-client-a"],
+            ["airgap-registry:trust:ClientTrust", "reg-trust-client-b"],
+        ]);
+        // root, PrivateRegistry, CA (3), certificate (4), host (6), registry (10), client-a (5), client-b (6)
+        assert.equal(all.length, 1 + 1 + 3 + 4 + 6 + 10 + 5 + 6, "resource count");
+        assert.deepEqual(children(all, "reg-trust-client-a").map((r) => r.name), [
+            "reg-trust-client-a-os-trust", "reg-trust-client-a-certs-d-registry.lab-5443", "reg-trust-client-a-certs-d-10.10.0.2-5443", "reg-trust-client-a-check",
+        ]);
+        assert.deepEqual(children(all, "reg-trust-client-b").map((r) => r.name), [
+            "reg-trust-client-b-os-trust", "reg-trust-client-b-certs-d-registry.lab-5443", "reg-trust-client-b-certs-d-10.10.0.2-5443", "reg-trust-client-b-hosts", "reg-trust-client-b-check",
+        ]);
+        assert.match(byName(all, "reg-trust-client-b-os-trust").inputs.create, /^family=rhel$/m);
+        assert.match(byName(all, "reg-trust-client-a-certs-d-registry.lab-5443").inputs.create, /'\/etc\/docker\/certs\.d\/registry\.lab:5443\/ca\.crt'/);
+        assert.match(byName(all, "reg-trust-client-b-hosts").inputs.create, /10\.10\.0\.2 registry\.lab # airgap-registry:airgap-registry-ca/);
+        assert.equal(byName(all, "reg-trust-client-a-os-trust").inputs.stdin, pemFixtures().caCert);
+        assert.equal(byName(all, "reg-trust-client-a-check").inputs.connection.proxy.port, 2222, "the shared bastion reaches clients too");
+        assert.deepEqual(byName(all, "reg-cert-csr").inputs.dnsNames, ["registry.lab", "localhost"]);
+        assert.deepEqual(byName(all, "reg-cert-csr").inputs.ipAddresses, ["10.10.0.2", "127.0.0.1"]);
+        assert.equal(await valueOf(reg.endpoint), "registry.lab:5443");
+        assert.deepEqual(await valueOf(reg.endpoints), ["registry.lab:5443", "10.10.0.2:5443"]);
+        assert.equal(await valueOf(reg.dockerLogin), "docker login registry.lab:5443 --username ci --password-stdin");
+        assert.equal(await valueOf(reg.caCertificate), pemFixtures().caCert);
+        assert.match(await valueOf(reg.serverCertificateNotAfter), /^2027-/);
+    });
+    it("re-ordering clients changes no resource name", async () => {
+        resetRecorded();
+        new PrivateRegistry("ord", registryArgs(), { parent: recordingRoot("pr-order-1") });
+        const first = (await settle()).map((r) => `${r.type}::${r.name}`).sort();
+        resetRecorded();
+        const args = registryArgs();
+        new PrivateRegistry("ord", { ...args, clients: [...(args.clients ?? [])].reverse() }, { parent: recordingRoot("pr-order-2") });
+        const second = (await settle()).map((r) => `${r.type}::${r.name}`).filter((n) => !n.startsWith("test:")).sort();
+        assert.deepEqual(second, first.filter((n) => !n.startsWith("test:")));
+    });
+    it("no secret value appears in any command text, connection aside", async () => {
+        resetRecorded();
+        new PrivateRegistry("sec", registryArgs(), { parent: recordingRoot("pr-secrets") });
+        const all = await settle();
+        const secrets = [
+            "given-SECRET-pw",
+            mockSecrets.password("sec-registry-password-ci"),
+            mockSecrets.password("sec-registry-http-secret"),
+            "SECRET-key-",
+        ];
+        const commands = all.filter((r) => r.type.startsWith("command:"));
+        assert.ok(commands.length > 10);
+        for (const c of commands) {
+            const texts = [c.inputs.create, c.inputs.delete, c.inputs.update, JSON.stringify(c.inputs.environment ?? {}), JSON.stringify(c.inputs.triggers ?? [])];
+            for (const s of secrets) {
+                for (const t of texts) {
+                    assert.ok(!(t ?? "").includes(s), `${c.name} carries a secret in its command text`);
+                }
+            }
+        }
+        // ...and they do reach the host, through stdin.
+        assert.ok(byName(all, "sec-registry-server-key").inputs.stdin.includes("SECRET-key-"));
+    });
+});
