@@ -1,0 +1,87 @@
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { installMocks } from "../support/mocks";
+import { existingFile } from "../support/fixtures";
+import { PrivateRegistry, PrivateRegistryArgs, checkPrivateRegistryArgs, InvalidArgumentsError } from "../../components";
+import { toPrivateRegistryArgs, unsetAsUndefined } from "../../program/stackConfig";
+
+installMocks();
+const key = existingFile();
+
+function good(): PrivateRegistryArgs {
+    return {
+        host: { address: "10.10.0.2", privateKeyPath: key, names: ["registry.lab"], port: 5443 },
+        clients: [{ name: "client-a", address: "client-a.lab", privateKeyPath: key }],
+        users: [{ name: "ci" }],
+    };
+}
+
+describe("bad input fails before anything is registered, naming the field", () => {
+    it("the good arguments pass", () => assert.deepEqual(checkPrivateRegistryArgs(good()), []));
+    const cases: Array<[string, (a: any) => void, RegExp]> = [
+        ["an IP that is not valid", (a) => { a.host.ips = ["10.0.0.256"]; }, /`host\.ips\[0\]` is not a valid IP address: "10\.0\.0\.256"/],
+        ["a hostname that is not valid", (a) => { a.host.names = ["bad_name.lab"]; }, /`host\.names\[0\]` is not a valid hostname: "bad_name\.lab"/],
+        ["an SSH address that is not valid", (a) => { a.clients[0].address = "client a"; }, /`clients\[0\]\.address` is not a valid IP address or hostname: "client a"/],
+        ["a port out of range", (a) => { a.host.port = 0; }, /`host\.port` must be a port number from 1 to 65535, got 0/],
+        ["an SSH port out of range", (a) => { a.host.sshPort = 70000; }, /`host\.sshPort` must be a port number from 1 to 65535, got 70000/],
+        ["two clients with the same name", (a) => { a.clients.push({ name: "client-a", address: "10.0.0.9", privateKeyPath: key }); }, /`clients\[1\]\.name` repeats "client-a", already used by `clients\[0\]\.name`/],
+        ["a client with no SSH address", (a) => { delete a.clients[0].address; }, /`clients\[0\]\.address` is required/],
+        ["an SSH key path that does not exist", (a) => { a.clients[0].privateKeyPath = "/nonexistent/id_ed25519"; }, /`clients\[0\]\.privateKeyPath` does not exist: \/nonexistent\/id_ed25519/],
+        ["an empty user list", (a) => { a.users = []; }, /`users` is empty: the registry needs at least one user/],
+        ["two users with the same name", (a) => { a.users = [{ name: "ci" }, { name: "ci" }]; }, /`users\[1\]\.name` repeats "ci"/],
+        ["a validity shorter than the renewal window", (a) => { a.certificate = { validityHours: 24, earlyRenewalHours: 48 }; }, /`certificate\.validityHours` \(24\) must be longer than `certificate\.earlyRenewalHours` \(48\)/],
+        ["RSA keys under 2048 bits", (a) => { a.certificate = { rsaBits: 1024 }; }, /`certificate\.rsaBits` must be 2048, 3072 or 4096/],
+        ["a registry with no name and no IP", (a) => { a.host.names = []; }, /`host\.names` and `host\.ips` are both empty/],
+        ["a data dir that is not a safe absolute path", (a) => { a.host.dataDir = "/var/lib/$(reboot)"; }, /`host\.dataDir` must be an absolute path/],
+        ["a hosts entry without host IPs", (a) => { a.clients[0].hostsEntry = true; }, /`clients\[0\]\.hostsEntry` needs `host\.ips`/],
+        ["an unknown runtime", (a) => { a.runtime = "k8s"; }, /`runtime` must be "docker-provider" or "cli", got "k8s"/],
+        ["the docker-provider runtime with an in-memory key", (a) => { delete a.host.privateKeyPath; a.host.privateKey = "KEY"; }, /`runtime` "docker-provider" runs the operator's ssh client and needs `host\.privateKeyPath`/],
+        ["an unknown OS family", (a) => { a.clients[0].osFamily = "arch"; }, /`clients\[0\]\.osFamily` must be "debian", "rhel" or "auto", got "arch"/],
+    ];
+    for (const [title, mutate, message] of cases) {
+        it(title, () => {
+            const args = structuredClone(good()) as any;
+            mutate(args);
+            let thrown: unknown;
+            try {
+                new PrivateRegistry(`bad-${title.replace(/\W+/g, "-")}`, args);
+            } catch (err) {
+                thrown = err;
+            }
+            assert.ok(thrown instanceof InvalidArgumentsError, `expected InvalidArgumentsError, got ${String(thrown)}`);
+            assert.match((thrown as Error).message, message);
+        });
+    }
+    it("every problem is reported at once", () => {
+        const args = structuredClone(good()) as any;
+        args.host.port = 0;
+        args.users = [];
+        assert.equal(checkPrivateRegistryArgs(args).length, 2);
+    });
+});
+
+describe("stack config", () => {
+    it("\"not set\" defaults read as undefined", () => {
+        assert.equal(unsetAsUndefined({}), undefined);
+        assert.equal(unsetAsUndefined(""), undefined);
+        assert.deepEqual(unsetAsUndefined({ a: 1 }), { a: 1 });
+        assert.deepEqual(unsetAsUndefined([]), []);
+    });
+    it("resolves key paths against the project and attaches passwords to users", () => {
+        const args = toPrivateRegistryArgs({
+            host: { address: "registry.lab", privateKeyPath: ".lab/ssh/id", names: ["registry.lab"], bastion: { address: "127.0.0.1", privateKeyPath: "k" } },
+            users: ["ci", "ops"],
+            passwords: { ops: "pw" },
+        }, "/proj");
+        assert.equal(args.host.privateKeyPath, "/proj/.lab/ssh/id");
+        assert.equal(args.host.bastion?.privateKeyPath, "/proj/k");
+        assert.equal(args.users[0].password, undefined);
+        assert.notEqual(args.users[1].password, undefined);
+    });
+    it("a password for an unknown user is refused, naming the key", () => {
+        assert.throws(() => toPrivateRegistryArgs({ users: ["ci"], passwords: { root: "x" } }, "/p"), /`passwords\.root` is set but "root" is not in `users`/);
+    });
+    it("an existing CA needs both PEMs", () => {
+        assert.throws(() => toPrivateRegistryArgs({ users: ["ci"], existingCaCertPem: "x" }, "/p"), /`existingCaCertPem` and `existingCaKeyPem` must be set together/);
+    });
+});
