@@ -1,0 +1,64 @@
+import { describe, it, after } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import { projectRoot, pulumi, pulumiEnv, stackResources } from "../support/engine";
+
+// The project's own program under the real engine: bad stack config fails `pulumi preview` and
+// `pulumi up` with the config field named, before any resource (or host) is touched.
+
+const env = pulumiEnv();
+const keyFile = "package.json"; // any existing file stands in for an SSH key path here
+
+const goodConfig: Array<[string, string]> = [
+    ["airgap-registry:host.address", "10.10.0.2"],
+    ["airgap-registry:host.privateKeyPath", keyFile],
+    ["airgap-registry:host.names[0]", "registry.lab"],
+    ["airgap-registry:host.port", "5443"],
+    ["airgap-registry:clients[0].name", "client-a"],
+    ["airgap-registry:clients[0].address", "client-a.lab"],
+    ["airgap-registry:clients[0].privateKeyPath", keyFile],
+    ["airgap-registry:users[0]", "ci"],
+];
+
+const cases: Array<{ stack: string; set: Array<[string, string]>; expect: RegExp }> = [
+    { stack: "test-bad-ip", set: [["airgap-registry:host.ips[0]", "10.0.0.300"]], expect: /`host\.ips\[0\]` is not a valid IP address: "10\.0\.0\.300"/ },
+    { stack: "test-bad-port", set: [["airgap-registry:host.port", "70000"]], expect: /`host\.port` must be a port number from 1 to 65535, got 70000/ },
+    {
+        stack: "test-dup-client",
+        set: [["airgap-registry:clients[1].name", "client-a"], ["airgap-registry:clients[1].address", "10.0.0.9"], ["airgap-registry:clients[1].privateKeyPath", keyFile]],
+        expect: /`clients\[1\]\.name` repeats "client-a", already used by `clients\[0\]\.name`/,
+    },
+    { stack: "test-missing-key", set: [["airgap-registry:clients[0].privateKeyPath", ".lab/none/id_ed25519"]], expect: /`clients\[0\]\.privateKeyPath` does not exist: .*\.lab\/none\/id_ed25519/ },
+];
+
+describe("bad stack config through the real engine", () => {
+    after(() => {
+        for (const c of cases) {
+            pulumi(projectRoot, env, "stack", "rm", "--yes", "--force", "--stack", c.stack);
+            fs.rmSync(path.join(projectRoot, `Pulumi.${c.stack}.yaml`), { force: true });
+        }
+    });
+    for (const c of cases) {
+        it(`${c.stack}: preview and up fail naming the field; nothing is created`, () => {
+            pulumi(projectRoot, env, "stack", "rm", "--yes", "--force", "--stack", c.stack);
+            const init = pulumi(projectRoot, env, "stack", "init", c.stack);
+            assert.equal(init.status, 0, init.output);
+            const settings = new Map([...goodConfig, ...c.set]);
+            const args = [...settings].flatMap(([k, v]) => ["--plaintext", `${k}=${v}`]);
+            const set = pulumi(projectRoot, env, "config", "set-all", "--path", "--stack", c.stack, ...args);
+            assert.equal(set.status, 0, set.output);
+
+            const preview = pulumi(projectRoot, env, "preview", "--stack", c.stack);
+            assert.notEqual(preview.status, 0, "preview must fail");
+            assert.match(preview.output, c.expect);
+            assert.match(preview.output, /invalid arguments for PrivateRegistry/);
+
+            const up = pulumi(projectRoot, env, "up", "--yes", "--skip-preview", "--stack", c.stack);
+            assert.notEqual(up.status, 0, "up must fail");
+            assert.match(up.output, c.expect);
+            const created = stackResources(projectRoot, env, c.stack).filter((r) => r.type !== "pulumi:pulumi:Stack");
+            assert.deepEqual(created, [], "no resource may be created");
+        });
+    }
+});

@@ -1,0 +1,54 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+/** The project root (dist/test/support -> repository root). */
+export const projectRoot = path.resolve(__dirname, "..", "..", "..");
+
+/** Lab-only passphrase of the dev and test stacks' secrets; never use it for a real site. */
+export const labPassphrase = "airgap-registry-lab-only";
+
+/**
+ * The environment of every scripted Pulumi run: the toolchain first on PATH, a file backend and
+ * PULUMI_HOME inside the gitignored .pulumi-state/, no update checks and no plugin downloads.
+ */
+export function pulumiEnv(stateDir = path.join(projectRoot, ".pulumi-state")): NodeJS.ProcessEnv {
+    const bin = process.env.AIRGAP_REGISTRY_TOOLCHAIN_BIN;
+    if (!bin) {
+        throw new Error("AIRGAP_REGISTRY_TOOLCHAIN_BIN is not set: run the engine tests through `npm test` (scripts/test.sh builds the toolchain)");
+    }
+    fs.mkdirSync(path.join(stateDir, "backend"), { recursive: true });
+    fs.mkdirSync(path.join(stateDir, "home"), { recursive: true });
+    return {
+        ...process.env,
+        PATH: `${bin}:${process.env.PATH}`,
+        PULUMI_HOME: path.join(stateDir, "home"),
+        PULUMI_BACKEND_URL: `file://${path.join(stateDir, "backend")}`,
+        PULUMI_CONFIG_PASSPHRASE: labPassphrase,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+        NO_COLOR: "1",
+    };
+}
+
+/** Result of one `pulumi` run. */
+export interface PulumiRun {
+    readonly status: number;
+    readonly output: string;
+}
+
+/** Runs `pulumi <args>` in `cwd` and returns its exit status and combined output. */
+export function pulumi(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): PulumiRun {
+    const r = spawnSync("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd, env, encoding: "utf8", timeout: 300_000 });
+    if (r.error) throw r.error;
+    return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
+}
+
+/** The resources a stack's state holds (after `up`/`destroy`). */
+export function stackResources(cwd: string, env: NodeJS.ProcessEnv, stack: string): Array<{ type: string; urn: string }> {
+    const r = pulumi(cwd, env, "stack", "export", "--stack", stack);
+    if (r.status !== 0) throw new Error(`pulumi stack export failed:\n${r.output}`);
+    const state = JSON.parse(r.output.slice(r.output.indexOf("{")));
+    return (state.deployment?.resources ?? []) as Array<{ type: string; urn: string }>;
+}
