@@ -22,4 +22,4 @@ files=()
 for d in "${dirs[@]}"; do
   while IFS= read -r f; do files+=("$f"); done < <(find "$d" -name '*.test.js' | sort)
 done
-exec node --test --test-reporter=spec "${files[@]}"
+exec node --test "${files[@]}"
