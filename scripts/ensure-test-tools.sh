@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests use when they are missing: openssl (PEM fixtures) and
-# shellcheck (every rendered script is linted). Needs root and Debian's package mirror.
+# Installs the Debian packages the tests use when they are missing: openssl (PEM fixtures),
+# shellcheck (every rendered script is linted), curl and docker-registry (the distribution
+# registry 2.8 that serves the rendered config in test/integration). Needs root and Debian's package mirror.
 set -euo pipefail
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+[ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "ensure-test-tools: installing ${missing[*]}" >&2
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then

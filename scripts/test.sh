@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the compiled tests with Node's built-in test runner.
-#   scripts/test.sh unit     mock tests and pure functions (no engine, no hosts)
+#   scripts/test.sh unit     mock tests, pure functions, rendered config under the real registry binary
 #   scripts/test.sh engine   the real Pulumi engine (builds the toolchain if needed)
 #   scripts/test.sh all      both
 set -euo pipefail
@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 suite=${1:-all}
 dirs=()
 case "$suite" in
-  unit) dirs=(dist/test/unit) ;;
+  unit) dirs=(dist/test/unit dist/test/integration) ;;
   engine) dirs=(dist/test/engine) ;;
-  all) dirs=(dist/test/unit dist/test/engine) ;;
+  all) dirs=(dist/test/unit dist/test/integration dist/test/engine) ;;
   *) echo "usage: $0 unit|engine|all" >&2; exit 2 ;;
 esac
 bash scripts/ensure-test-tools.sh >&2
