@@ -1,4 +1,4 @@
-import { script } from "./shell";
+import { detectOsFamilyLines, script } from "./shell";
 
 /** What HostPreparation learns about a host before changing anything. */
 export interface HostFacts {
@@ -13,15 +13,7 @@ export interface HostFacts {
 /** Script that prints the host's facts as `key=value` lines (daemon.json base64-encoded). */
 export function factsScript(): string {
     return script(
-        "os_family=unknown",
-        "if [ -r /etc/os-release ]; then",
-        "  # shellcheck source=/dev/null",
-        "  ids=$(. /etc/os-release; echo \"${ID:-} ${ID_LIKE:-}\")",
-        "  case \" $ids \" in",
-        "    *' debian '*|*' ubuntu '*) os_family=debian ;;",
-        "    *' rhel '*|*' centos '*|*' fedora '*|*' rocky '*|*' almalinux '*) os_family=rhel ;;",
-        "  esac",
-        "fi",
+        ...detectOsFamilyLines("os_family"),
         "engine=none",
         "if command -v docker >/dev/null 2>&1; then engine=docker",
         "elif command -v podman >/dev/null 2>&1; then engine=podman",

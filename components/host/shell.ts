@@ -40,3 +40,21 @@ export const engineFunctions = [
     "  wait_engine",
     "}",
 ];
+
+/**
+ * Sets shell variable `variable` to `debian`, `rhel` or `unknown` from /etc/os-release (ID and
+ * ID_LIKE), the way HostPreparation and ClientTrust both detect a host's OS family.
+ */
+export function detectOsFamilyLines(variable: string): string[] {
+    return [
+        `${variable}=unknown`,
+        "if [ -r /etc/os-release ]; then",
+        "  # shellcheck source=/dev/null",
+        "  ids=$(. /etc/os-release; echo \"${ID:-} ${ID_LIKE:-}\")",
+        "  case \" $ids \" in",
+        `    *' debian '*|*' ubuntu '*) ${variable}=debian ;;`,
+        `    *' rhel '*|*' centos '*|*' fedora '*|*' rocky '*|*' almalinux '*) ${variable}=rhel ;;`,
+        "  esac",
+        "fi",
+    ];
+}

@@ -1,4 +1,4 @@
-import { script, shellQuote } from "../host/shell";
+import { detectOsFamilyLines, script, shellQuote } from "../host/shell";
 
 /** OS family of a client; `auto` reads /etc/os-release on the client. */
 export type OsFamily = "debian" | "rhel" | "auto";
@@ -33,17 +33,7 @@ function familyLines(family: OsFamily): string[] {
     if (family !== "auto") {
         return [`family=${family}`];
     }
-    return [
-        "family=unknown",
-        "if [ -r /etc/os-release ]; then",
-        "  # shellcheck source=/dev/null",
-        "  ids=$(. /etc/os-release; echo \"${ID:-} ${ID_LIKE:-}\")",
-        "  case \" $ids \" in",
-        "    *' debian '*|*' ubuntu '*) family=debian ;;",
-        "    *' rhel '*|*' centos '*|*' fedora '*|*' rocky '*|*' almalinux '*) family=rhel ;;",
-        "  esac",
-        "fi",
-    ];
+    return detectOsFamilyLines("family");
 }
 
 function trustStoreCase(anchorName: string, action: "install" | "remove"): string[] {
