@@ -1,0 +1,14 @@
+#!/bin/sh
+# PID 1 of a lab host: sshd (key from /lab/authorized_keys) and, on engine hosts, its own dockerd
+# under a restart loop (the lab has no init system; stopping dockerd is how it is restarted).
+set -eu
+mkdir -p /run/sshd /root/.ssh
+chmod 700 /root/.ssh
+cp /lab/authorized_keys /root/.ssh/authorized_keys
+chmod 600 /root/.ssh/authorized_keys
+ssh-keygen -A >/dev/null
+/usr/sbin/sshd -o PermitRootLogin=prohibit-password -o PasswordAuthentication=no
+if [ "${LAB_DOCKERD:-0}" = 1 ]; then
+  (while :; do dockerd >>/var/log/dockerd.log 2>&1 || true; sleep 1; done) &
+fi
+exec sleep infinity

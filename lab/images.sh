@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Builds the lab's images with no outside registry:
+#  - the host image: a debootstrap rootfs (sshd, docker.io, curl, ca-certificates, openssl),
+#    cached as a tarball keyed by its package list, then `docker import`ed;
+#  - the registry image: Debian's docker-registry binary (CNCF distribution 2.8) with its libc
+#    and busybox (wget for the health check), imported and `docker save`d to
+#    .lab/images/registry-image.tar: the tarball an operator carries into a site;
+#  - a sample image (busybox) saved to .lab/images/sample-image.tar, to push and pull.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+mkdir -p "$LAB_CACHE" "$LAB_STATE/images"
+
+apt_updated=
+need_pkg() { # command-or-path package
+  command -v "$1" >/dev/null 2>&1 || [ -x "$1" ] || {
+    [ "$(id -u)" -eq 0 ] || lab_fail "$2 is missing and only root can install it"
+    lab_say "installing $2"
+    [ -n "$apt_updated" ] || { apt-get update -qq >/dev/null; apt_updated=1; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >/dev/null
+  }
+}
+
+packages="openssh-server,docker.io,curl,ca-certificates,openssl,iproute2,procps,iptables"
+key=$(printf '%s %s %s' "$packages" "$(sha256sum "$(dirname "$0")/host-entrypoint.sh" | cut -c1-16)" bookworm | sha256sum | cut -c1-12)
+rootfs_tar="$LAB_CACHE/host-rootfs-$key.tar"
+
+if ! docker image inspect "$LAB_HOST_IMAGE" >/dev/null 2>&1 || [ "$(docker image inspect -f '{{index .Config.Labels "lab.key"}}' "$LAB_HOST_IMAGE" 2>/dev/null)" != "$key" ]; then
+  if [ ! -s "$rootfs_tar" ]; then
+    need_pkg debootstrap debootstrap
+    dir="$LAB_CACHE/rootfs-$key"
+    rm -rf "$dir"
+    lab_say "debootstrap bookworm into $dir (a few minutes, cached afterwards)"
+    start=$SECONDS
+    debootstrap --variant=minbase --include="$packages" bookworm "$dir" "$LAB_DEBIAN_MIRROR" > "$LAB_CACHE/debootstrap.log" 2>&1 \
+      || { tail -20 "$LAB_CACHE/debootstrap.log" >&2; lab_fail "debootstrap failed (log: $LAB_CACHE/debootstrap.log)"; }
+    install -m 0755 "$(dirname "$0")/host-entrypoint.sh" "$dir/usr/local/sbin/lab-entrypoint"
+    rm -rf "$dir/var/cache/apt/archives/"*.deb "$dir/var/lib/apt/lists/"*
+    tar -C "$dir" -cf "$rootfs_tar.tmp" . && mv "$rootfs_tar.tmp" "$rootfs_tar"
+    rm -rf "$dir"
+    lab_say "rootfs built in $((SECONDS - start))s"
+  fi
+  lab_say "importing $LAB_HOST_IMAGE"
+  docker import --change 'CMD ["/usr/local/sbin/lab-entrypoint"]' --change "LABEL lab.key=$key" "$rootfs_tar" "$LAB_HOST_IMAGE" >/dev/null
+fi
+
+# A tiny image from a directory: files copied in, imported, saved.
+import_dir() { # dir image entrypoint-json cmd-json out.tar
+  local dir=$1 image=$2 entry=$3 cmd=$4 out=$5
+  tar -C "$dir" -cf - . | docker import --change "ENTRYPOINT $entry" --change "CMD $cmd" - "$image" >/dev/null
+  docker save -o "$out" "$image"
+}
+
+need_pkg /usr/bin/docker-registry docker-registry
+need_pkg /bin/busybox busybox-static
+if [ ! -s "$LAB_STATE/images/registry-image.tar" ] || [ ! -s "$LAB_STATE/images/sample-image.tar" ]; then
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  lab_say "building $LAB_REGISTRY_IMAGE from /usr/bin/docker-registry"
+  r="$work/registry"
+  mkdir -p "$r/usr/bin" "$r/bin" "$r/etc/docker/registry" "$r/var/lib/registry" "$r/tmp"
+  cp /usr/bin/docker-registry "$r/usr/bin/"
+  for lib in $(ldd /usr/bin/docker-registry | grep -o '/[^ ]*'); do mkdir -p "$r$(dirname "$lib")"; cp -L "$lib" "$r$lib"; done
+  cp /bin/busybox "$r/bin/busybox"
+  for applet in sh wget; do ln -s busybox "$r/bin/$applet"; done
+  import_dir "$r" "$LAB_REGISTRY_IMAGE" '["/usr/bin/docker-registry","serve"]' '["/etc/docker/registry/config.yml"]' "$LAB_STATE/images/registry-image.tar"
+  lab_say "building $LAB_SAMPLE_IMAGE from busybox"
+  s="$work/sample"
+  mkdir -p "$s/bin"
+  cp /bin/busybox "$s/bin/busybox"
+  ln -s busybox "$s/bin/sh"
+  echo "hello from the air-gapped registry" > "$s/hello.txt"
+  import_dir "$s" "$LAB_SAMPLE_IMAGE" '["/bin/busybox"]' '["cat","/hello.txt"]' "$LAB_STATE/images/sample-image.tar"
+fi
+lab_say "images ready: $LAB_HOST_IMAGE, $LAB_STATE/images/registry-image.tar, $LAB_STATE/images/sample-image.tar"

@@ -1,0 +1,21 @@
+# Shared settings of the lab scripts (sourced). Everything the lab creates is named airgap-lab-*.
+LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LAB_STATE="$LAB_ROOT/.lab"                      # per-lab state: SSH key, image tarballs, daemon log
+LAB_CACHE="${AIRGAP_REGISTRY_CACHE:-$HOME/.cache/airgap-registry}/lab"   # rootfs cache, kept between labs
+LAB_NET=airgap-lab                               # internal network: no route outside
+LAB_EDGE_NET=airgap-lab-edge                     # bastion's second network, for the published SSH port
+LAB_BASTION_PORT=${LAB_BASTION_PORT:-2222}       # 127.0.0.1:<port> -> bastion sshd
+LAB_HOST_IMAGE=airgap-lab/host:bookworm-1
+LAB_REGISTRY_IMAGE=airgap-registry/registry:2.8
+LAB_SAMPLE_IMAGE=airgap-lab/hello:1
+LAB_DEBIAN_MIRROR=${LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# name:alias:role  (role: engine = runs its own dockerd)
+LAB_HOSTS=(
+  "registry:registry.lab:engine"
+  "client-a:client-a.lab:engine"
+  "client-b:client-b.lab:engine"
+  "outsider:outsider.lab:engine"
+)
+
+lab_say() { echo "lab: $*" >&2; }
+lab_fail() { echo "lab: ERROR: $*" >&2; exit 1; }

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# npm run lab:up - the local air-gapped lab (idempotent):
+#   airgap-lab       an internal Docker network (no route outside) with the lab hosts:
+#                    registry.lab (runs its own dockerd), client-a.lab and client-b.lab (clients
+#                    with their own dockerd), outsider.lab (deliberately NOT a client)
+#   airgap-lab-edge  the bastion's second network; its sshd is published on 127.0.0.1 only
+# The operator reaches every host with ProxyJump through the bastion, using a key generated
+# per lab in .lab/ssh (never committed). Prints the ssh config path on its last line.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+start=$SECONDS
+bash "$(dirname "$0")/docker-daemon.sh"
+bash "$(dirname "$0")/images.sh"
+
+ssh_dir="$LAB_STATE/ssh"
+mkdir -p "$ssh_dir" && chmod 700 "$ssh_dir"
+[ -f "$ssh_dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C airgap-lab -f "$ssh_dir/id_ed25519"
+cp "$ssh_dir/id_ed25519.pub" "$ssh_dir/authorized_keys"
+
+docker network inspect "$LAB_NET" >/dev/null 2>&1 || docker network create --internal --label airgap-lab=1 "$LAB_NET" >/dev/null
+docker network inspect "$LAB_EDGE_NET" >/dev/null 2>&1 || docker network create --label airgap-lab=1 "$LAB_EDGE_NET" >/dev/null
+
+run_host() { # container-name hostname extra-args...
+  local name=$1 hostname=$2
+  shift 2
+  if docker container inspect "$name" >/dev/null 2>&1; then
+    [ "$(docker inspect -f '{{.State.Running}}' "$name")" = true ] || docker start "$name" >/dev/null
+    return
+  fi
+  docker run -d --name "$name" --hostname "$hostname" --label airgap-lab=1 \
+    -v "$ssh_dir/authorized_keys:/lab/authorized_keys:ro" "$@" "$LAB_HOST_IMAGE" >/dev/null
+}
+
+run_host airgap-lab-bastion bastion --network "$LAB_EDGE_NET" -p "127.0.0.1:$LAB_BASTION_PORT:22"
+docker network inspect -f '{{range .Containers}}{{.Name}} {{end}}' "$LAB_NET" | grep -qw airgap-lab-bastion \
+  || docker network connect "$LAB_NET" airgap-lab-bastion
+for entry in "${LAB_HOSTS[@]}"; do
+  IFS=: read -r name alias role <<< "$entry"
+  engine_args=()
+  if [ "$role" = engine ]; then
+    engine_args=(-e LAB_DOCKERD=1 --cap-add=ALL --cap-drop=SYS_RESOURCE --security-opt seccomp=unconfined
+      --security-opt apparmor=unconfined --tmpfs /var/lib/docker:exec -v /sys/fs/cgroup:/sys/fs/cgroup)
+  fi
+  run_host "airgap-lab-$name" "$alias" --network "$LAB_NET" --network-alias "$alias" "${engine_args[@]}"
+done
+
+cat > "$ssh_dir/config" <<CFG
+Host bastion
+  HostName 127.0.0.1
+  Port $LAB_BASTION_PORT
+Host *.lab
+  ProxyJump bastion
+Host *
+  User root
+  IdentityFile $ssh_dir/id_ed25519
+  IdentitiesOnly yes
+  BatchMode yes
+  StrictHostKeyChecking no
+  UserKnownHostsFile /dev/null
+  LogLevel ERROR
+  ConnectTimeout 10
+CFG
+
+for entry in "${LAB_HOSTS[@]}"; do
+  IFS=: read -r name alias role <<< "$entry"
+  ok=
+  for _ in $(seq 1 60); do
+    if ssh -F "$ssh_dir/config" "$alias" "$([ "$role" = engine ] && echo 'docker info >/dev/null 2>&1' || echo true)" 2>/dev/null; then ok=1; break; fi
+    sleep 1
+  done
+  [ -n "$ok" ] || { docker logs --tail 20 "airgap-lab-$name" >&2 || true; docker exec "airgap-lab-$name" tail -20 /var/log/dockerd.log >&2 || true; lab_fail "$alias did not answer over SSH (with a running dockerd) within 60s"; }
+done
+lab_say "up in $((SECONDS - start))s: ${LAB_HOSTS[*]%%:*} behind bastion 127.0.0.1:$LAB_BASTION_PORT"
+echo "$ssh_dir/config"

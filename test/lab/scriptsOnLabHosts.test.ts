@@ -1,0 +1,189 @@
+import { describe, it, before } from "node:test";
+import * as assert from "node:assert/strict";
+import { execFileSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+    bcryptForUser, certsDirScripts, desiredDaemonKeys, factsScript, mergeDaemonJson, osTrustScripts, parseHostFacts,
+    renderHtpasswd, renderRegistryConfig, trustCheckScript,
+} from "../../components";
+import { daemonJsonScripts, dataDirScripts, engineScripts, loadImageScripts } from "../../components/host/hostScripts";
+import { cliRunScripts, readinessScript, writeFileScripts } from "../../components/registry/registryScripts";
+import { projectRoot } from "../support/engine";
+import { labUp, mustRun, onHost, onHostWithFile } from "../support/lab";
+
+// Every script the components render, run for real on the lab's hosts over SSH (through the
+// bastion, on a network with no route outside), in the order the stack graph runs them, with
+// secrets on stdin as remote.Command sends them. This proves the host-side half of the graph;
+// running it through the Pulumi engine needs the resource plugins (see README).
+
+const dataDir = "/var/lib/airgap-registry";
+const state = `${dataDir}/.state`;
+const port = 5443;
+const endpoint = `registry.lab:${port}`;
+const image = "airgap-registry/registry:2.8";
+const user = "ci";
+const password = crypto.randomBytes(18).toString("base64url");
+
+let cfg: string;
+let ca: string;
+let chain: string;
+let serverKey: string;
+const run = (host: string, command: string, stdin = "") => mustRun(cfg, host, command, stdin);
+
+function makePki(): void {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "airgap-lab-pki-"));
+    const ossl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+    ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
+        "-subj", "/CN=airgap-registry lab CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+    ossl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=registry.lab");
+    fs.writeFileSync(path.join(dir, "ext"), "subjectAltName=DNS:registry.lab,DNS:localhost,IP:127.0.0.1\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\n");
+    ossl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "ext");
+    ca = fs.readFileSync(path.join(dir, "ca.crt"), "utf8");
+    chain = fs.readFileSync(path.join(dir, "server.crt"), "utf8") + ca;
+    serverKey = fs.readFileSync(path.join(dir, "server.key"), "utf8");
+    fs.rmSync(dir, { recursive: true, force: true });
+}
+
+describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
+    before(() => {
+        cfg = labUp();
+        makePki();
+        // Start from a clean registry host and clients (the lab is reused between runs).
+        run("registry.lab", `docker rm -f airgap-registry >/dev/null 2>&1 || true; rm -rf ${dataDir} /etc/docker/daemon.json`);
+        for (const c of ["client-a.lab", "client-b.lab", "outsider.lab"]) {
+            run(c, "rm -rf /etc/docker/certs.d/registry.lab:5443 /usr/local/share/ca-certificates/airgap-registry-ca.crt && update-ca-certificates --fresh >/dev/null 2>&1; docker logout registry.lab:5443 >/dev/null 2>&1 || true; docker rmi -f registry.lab:5443/hello:1 >/dev/null 2>&1 || true");
+        }
+    });
+
+    it("the lab has no route outside", () => {
+        const r = onHost(cfg, "client-a.lab", "curl -sS --max-time 5 -o /dev/null http://deb.debian.org/ 2>&1; echo \"exit=$?\"");
+        assert.doesNotMatch(r.stdout, /exit=0/);
+    });
+
+    it("host preparation: facts, data dir, engine, daemon.json merged (engine restarted once), image loaded once", () => {
+        const facts = parseHostFacts(run("registry.lab", factsScript()));
+        assert.deepEqual({ osFamily: facts.osFamily, engine: facts.engine }, { osFamily: "debian", engine: "docker" });
+        run("registry.lab", "printf '%s' '{\"debug\": false, \"log-opts\": {\"labels\": \"site\"}}' > /etc/docker/daemon.json");
+        const existing = parseHostFacts(run("registry.lab", factsScript())).daemonJson;
+        const dirs = dataDirScripts(dataDir, false);
+        run("registry.lab", dirs.create);
+        assert.match(run("registry.lab", engineScripts().create), /engine .* ready/);
+        const merged = mergeDaemonJson(existing, desiredDaemonKeys()).text;
+        const daemon = daemonJsonScripts(state);
+        assert.match(run("registry.lab", daemon.create, merged), /daemon\.json updated\nrestarting the container engine/);
+        assert.deepEqual(JSON.parse(run("registry.lab", "cat /etc/docker/daemon.json")), {
+            debug: false, "log-opts": { labels: "site", "max-size": "10m", "max-file": "3" }, "live-restore": true, "log-driver": "json-file",
+        });
+        assert.equal(run("registry.lab", "docker info --format '{{.LiveRestoreEnabled}}'").trim(), "true", "the restarted engine runs with the merged file");
+        assert.equal(run("registry.lab", daemon.create, merged).trim(), "daemon.json unchanged", "a second run changes nothing");
+
+        const tarball = fs.readFileSync(path.join(projectRoot, ".lab", "images", "registry-image.tar"));
+        const copied = onHostWithFile(cfg, "registry.lab", `cat > ${dataDir}/images/registry-image.tar`, tarball);
+        assert.equal(copied.code, 0, copied.stderr);
+        const load = loadImageScripts(state, image, `${dataDir}/images/registry-image.tar`);
+        assert.match(run("registry.lab", load.create), /loading airgap-registry\/registry:2\.8/);
+        assert.match(run("registry.lab", load.create), /already present/);
+    });
+
+    it("registry: files from stdin (key 0600), container healthy, 401 over verified TLS on the host", () => {
+        const files: Array<[string, "0600" | "0644", string]> = [
+            [`${dataDir}/certs/chain.pem`, "0644", chain],
+            [`${dataDir}/certs/server.key`, "0600", serverKey],
+            [`${dataDir}/config/config.yml`, "0644", renderRegistryConfig({ httpSecret: crypto.randomBytes(24).toString("hex") })],
+            [`${dataDir}/auth/htpasswd`, "0644", renderHtpasswd([{ username: user, bcryptHash: bcryptForUser(user, password) }])],
+        ];
+        for (const [file, mode, content] of files) run("registry.lab", writeFileScripts(file, mode).create, content);
+        assert.equal(run("registry.lab", `stat -c %a ${dataDir}/certs/server.key`).trim(), "600");
+        assert.ok(!run("registry.lab", "ps -eo args").includes(password), "no password on any command line");
+        const container = cliRunScripts({ engine: "docker", containerName: "airgap-registry", image, port, dataDir, contentHash: "a".repeat(64), healthcheck: true });
+        assert.match(run("registry.lab", container.create), /^[0-9a-f]{64}$/m);
+        assert.match(run("registry.lab", readinessScript(port), ca), /registry ready: https:\/\/localhost:5443\/v2\/ answers 401 over verified TLS/);
+    });
+
+    it("client trust: CA in certs.d and the OS store, then 401 from the client through the system trust store", () => {
+        for (const client of ["client-a", "client-b"]) {
+            const host = `${client}.lab`;
+            run(host, osTrustScripts("airgap-registry-ca", "auto").create, ca);
+            run(host, certsDirScripts([`/etc/docker/certs.d/${endpoint}`]).create, ca);
+            assert.match(run(host, trustCheckScript(client, [endpoint])), new RegExp(`client ${client}: https://${endpoint}/v2/ answers 401`));
+        }
+    });
+
+    it("a host that is not a client fails the same check on the certificate (negative control)", () => {
+        const r = onHost(cfg, "outsider.lab", trustCheckScript("outsider", [endpoint], 2));
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, /client outsider: https:\/\/registry\.lab:5443\/v2\/ answered '000'.*(certificate|issuer)/s);
+    });
+
+    let digest = "";
+    it("push from client-a: refused without credentials and with a wrong password, accepted after login", () => {
+        const sample = fs.readFileSync(path.join(projectRoot, ".lab", "images", "sample-image.tar"));
+        assert.equal(onHostWithFile(cfg, "client-a.lab", "docker load >/dev/null", sample).code, 0);
+        run("client-a.lab", `docker tag airgap-lab/hello:1 ${endpoint}/hello:1`);
+        const anonymous = onHost(cfg, "client-a.lab", `docker push ${endpoint}/hello:1`);
+        assert.notEqual(anonymous.code, 0);
+        assert.match(anonymous.stderr + anonymous.stdout, /no basic auth credentials/);
+        const wrong = onHost(cfg, "client-a.lab", `docker login ${endpoint} --username ${user} --password-stdin`, "wrong-password");
+        assert.notEqual(wrong.code, 0);
+        assert.match(wrong.stderr, /401 Unauthorized/);
+        run("client-a.lab", `docker login ${endpoint} --username ${user} --password-stdin`, password);
+        const pushed = run("client-a.lab", `docker push ${endpoint}/hello:1`);
+        digest = (pushed.match(/digest: (sha256:[0-9a-f]{64})/) ?? [])[1] ?? "";
+        assert.match(digest, /^sha256:[0-9a-f]{64}$/, pushed);
+    });
+
+    it("pull on client-b returns the same digest and runs", () => {
+        run("client-b.lab", `docker login ${endpoint} --username ${user} --password-stdin`, password);
+        run("client-b.lab", `docker pull ${endpoint}/hello:1`);
+        assert.equal(run("client-b.lab", `docker image inspect --format '{{index .RepoDigests 0}}' ${endpoint}/hello:1`).trim(), `${endpoint}/hello@${digest}`);
+        assert.equal(run("client-b.lab", `docker run --rm ${endpoint}/hello:1`).trim(), "hello from the air-gapped registry");
+    });
+
+    it("the outsider's engine refuses the registry: unknown authority", () => {
+        const r = onHost(cfg, "outsider.lab", `docker pull ${endpoint}/hello:1`);
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, /x509: certificate signed by unknown authority/);
+    });
+
+    it("from a client: plain HTTP, TLS 1.1 and a name outside the SANs are refused; TLS 1.2 by name is accepted", () => {
+        assert.match(run("client-a.lab", `curl -sS http://${endpoint}/v2/`), /Client sent an HTTP request to an HTTPS server/);
+        const old = onHost(cfg, "client-a.lab", `openssl s_client -connect ${endpoint} -tls1_1 -cipher DEFAULT@SECLEVEL=0 </dev/null 2>&1`);
+        assert.match(old.stdout, /alert protocol version/);
+        const ok = run("client-a.lab", `openssl s_client -connect ${endpoint} -servername registry.lab -tls1_2 -verify_return_error </dev/null 2>&1`);
+        assert.match(ok, /Verify return code: 0 \(ok\)/);
+        const ip = run("client-a.lab", "getent hosts registry.lab | cut -d' ' -f1").trim();
+        const byIp = onHost(cfg, "client-a.lab", `curl -sS -o /dev/null https://${ip}:${port}/v2/`);
+        assert.equal(byIp.code, 60, byIp.stderr);
+        assert.match(byIp.stderr, /no alternative certificate subject name matches target host name/);
+    });
+
+    it("data survives container replacement: same digest after a new container", () => {
+        const replaced = cliRunScripts({ engine: "docker", containerName: "airgap-registry", image, port, dataDir, contentHash: "b".repeat(64), healthcheck: true });
+        run("registry.lab", replaced.create);
+        run("client-b.lab", `docker rmi ${endpoint}/hello:1 >/dev/null && docker pull ${endpoint}/hello:1 >/dev/null`);
+        assert.equal(run("client-b.lab", `docker image inspect --format '{{index .RepoDigests 0}}' ${endpoint}/hello:1`).trim(), `${endpoint}/hello@${digest}`);
+        assert.match(run("registry.lab", `ls ${dataDir}/data/docker/registry/v2/repositories`), /hello/);
+    });
+
+    it("deletes undo exactly what the creates did, and the registry data stays", () => {
+        for (const client of ["client-a", "client-b"]) {
+            const host = `${client}.lab`;
+            run(host, certsDirScripts([`/etc/docker/certs.d/${endpoint}`]).delete);
+            run(host, osTrustScripts("airgap-registry-ca", "auto").delete);
+            assert.equal(run(host, `test -e /etc/docker/certs.d/${endpoint}/ca.crt || test -e /usr/local/share/ca-certificates/airgap-registry-ca.crt || echo gone`).trim(), "gone");
+            assert.notEqual(onHost(cfg, host, trustCheckScript(client, [endpoint], 1)).code, 0, `${client} no longer trusts the registry`);
+        }
+        run("registry.lab", cliRunScripts({ engine: "docker", containerName: "airgap-registry", image, port, dataDir, contentHash: "b".repeat(64), healthcheck: true }).delete);
+        assert.equal(run("registry.lab", "docker ps -aq --filter name=^airgap-registry$").trim(), "");
+        run("registry.lab", loadImageScripts(state, image, undefined).delete);
+        assert.equal(onHost(cfg, "registry.lab", `docker image inspect ${image}`).code, 1, "the image this step loaded is removed");
+        run("registry.lab", daemonJsonScripts(state).delete);
+        assert.deepEqual(JSON.parse(run("registry.lab", "cat /etc/docker/daemon.json")), { debug: false, "log-opts": { labels: "site" } }, "original daemon.json restored");
+        run("registry.lab", dataDirScripts(dataDir, false).delete);
+        assert.match(run("registry.lab", `ls ${dataDir}/data/docker/registry/v2/repositories`), /hello/, "registry storage kept on destroy");
+        assert.equal(run("registry.lab", `ls ${dataDir}`).trim(), "data");
+    });
+});

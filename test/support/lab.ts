@@ -1,0 +1,42 @@
+import { execFileSync, spawnSync } from "child_process";
+import * as path from "path";
+import { projectRoot } from "./engine";
+
+/** Brings the lab up (idempotent) and returns the path of its ssh config. Throws with the reason when it cannot. */
+export function labUp(): string {
+    const out = execFileSync("bash", [path.join(projectRoot, "lab", "up.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 1_800_000 });
+    return out.trim().split("\n").pop() as string;
+}
+
+/** Result of a command run on a lab host. */
+export interface RemoteRun {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+/**
+ * Runs `command` on a lab host over SSH (through the bastion), with `stdin`: the way
+ * @pulumi/command's remote.Command runs its create/delete text in the user's shell.
+ */
+export function onHost(sshConfig: string, host: string, command: string, stdin = ""): RemoteRun {
+    const r = spawnSync("ssh", ["-F", sshConfig, host, command], { input: stdin, encoding: "utf8", timeout: 300_000, maxBuffer: 64 << 20 });
+    if (r.error) throw r.error;
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Like {@link onHost} with binary stdin (image tarballs). */
+export function onHostWithFile(sshConfig: string, host: string, command: string, stdin: Buffer): RemoteRun {
+    const r = spawnSync("ssh", ["-F", sshConfig, host, command], { input: stdin, encoding: "utf8", timeout: 300_000 });
+    if (r.error) throw r.error;
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs and requires exit 0, returning stdout; the error names the host and shows stderr. */
+export function mustRun(sshConfig: string, host: string, command: string, stdin = ""): string {
+    const r = onHost(sshConfig, host, command, stdin);
+    if (r.code !== 0) {
+        throw new Error(`on ${host} (exit ${r.code}):\n${command.slice(0, 400)}\n--- stderr ---\n${r.stderr}\n--- stdout ---\n${r.stdout}`);
+    }
+    return r.stdout;
+}
