@@ -24,10 +24,15 @@ run_host() { # container-name hostname extra-args...
   local name=$1 hostname=$2
   shift 2
   if docker container inspect "$name" >/dev/null 2>&1; then
-    [ "$(docker inspect -f '{{.State.Running}}' "$name")" = true ] || docker start "$name" >/dev/null
-    return
+    # A container of another lab (another checkout: other key, other state dir) is replaced.
+    if [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.state"}}' "$name")" = "$LAB_STATE" ] &&
+       [ "$(docker inspect -f '{{.Config.Image}}' "$name")" = "$LAB_HOST_IMAGE" ]; then
+      [ "$(docker inspect -f '{{.State.Running}}' "$name")" = true ] || docker start "$name" >/dev/null
+      return
+    fi
+    docker rm -f "$name" >/dev/null
   fi
-  docker run -d --name "$name" --hostname "$hostname" --label airgap-lab=1 \
+  docker run -d --name "$name" --hostname "$hostname" --label airgap-lab=1 --label "airgap-lab.state=$LAB_STATE" \
     -v "$ssh_dir/authorized_keys:/lab/authorized_keys:ro" "$@" "$LAB_HOST_IMAGE" >/dev/null
 }
 

@@ -1,0 +1,11 @@
+# Sourced by scripts that run Pulumi on the project's own stacks: a file backend and PULUMI_HOME
+# in the gitignored .pulumi-state/, the lab-only passphrase, no update checks, no plugin
+# downloads. (test/support/engine.ts sets the same for the tests.)
+_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+mkdir -p "$_root/.pulumi-state/backend" "$_root/.pulumi-state/home"
+export PULUMI_BACKEND_URL="file://$_root/.pulumi-state/backend"
+export PULUMI_HOME="$_root/.pulumi-state/home"
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-airgap-registry-lab-only}"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+unset _root
