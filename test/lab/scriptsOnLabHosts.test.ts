@@ -58,9 +58,14 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
         }
     });
 
-    it("the lab has no route outside", () => {
-        const r = onHost(cfg, "client-a.lab", "curl -sS --max-time 5 -o /dev/null http://deb.debian.org/ 2>&1; echo \"exit=$?\"");
-        assert.doesNotMatch(r.stdout, /exit=0/);
+    it("the lab network is internal: a lab host cannot leave it (traffic only between lab hosts)", () => {
+        // The bastion sits on the lab network and on a second (edge) network. From a lab host its
+        // lab address answers and its edge address does not: nothing leaves the internal network.
+        assert.equal(execFileSync("docker", ["network", "inspect", "-f", "{{.Internal}}", "airgap-lab"], { encoding: "utf8" }).trim(), "true");
+        const ip = (net: string) => execFileSync("docker", ["inspect", "-f", `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`, "airgap-lab-bastion"], { encoding: "utf8" }).trim();
+        const probe = (addr: string) => onHost(cfg, "client-a.lab", `timeout 3 bash -c '</dev/tcp/${addr}/22'`).code;
+        assert.equal(probe(ip("airgap-lab")), 0, "positive twin: the bastion's lab address answers");
+        assert.notEqual(probe(ip("airgap-lab-edge")), 0, "the bastion's edge address must be unreachable from the lab");
     });
 
     it("host preparation: facts, data dir, engine, daemon.json merged (engine restarted once), image loaded once", () => {
