@@ -15,3 +15,4 @@ export const caFingerprintSha256 = registry.caFingerprintSha256;
 export const serverCertificateNotAfter = registry.serverCertificateNotAfter;
 export const credentials = registry.credentials;
 export const dockerLogin = registry.dockerLogin;
+export const servedImages = registry.servedImages;

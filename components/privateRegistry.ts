@@ -1,6 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DaemonSettings } from "./host/daemonJson";
-import { HostPreparation, hostPreparationDefaults } from "./host/hostPreparation";
+import { EnginePackagesArgs, HostPreparation, hostPreparationDefaults } from "./host/hostPreparation";
+import { BundleManifest, filesOfKind, verifyBundle } from "./bundle/manifest";
+import { ImageArchiveArgs, RegistryPopulation } from "./registry/registryPopulation";
+import * as path from "path";
+import { sha256Of } from "./host/fileHash";
 import { checkSshHost, SshEndpointArgs, SshHostArgs } from "./host/sshHost";
 import { CertificateAuthority, CertificateAuthorityArgs, checkCertificateAuthorityArgs } from "./pki/certificateAuthority";
 import { checkRegistryCertificateArgs, RegistryCertificate } from "./pki/registryCertificate";
@@ -77,6 +81,32 @@ export interface PrivateRegistryArgs {
     readonly healthcheck?: boolean;
     /** Check from each client that the registry answers 401 over verified TLS. Default `true`. */
     readonly verifyClients?: boolean;
+    /**
+     * A carry-in bundle directory written by `npm run bundle` (registry image, engine packages,
+     * images to serve, a storage archive, manifest.json). Checked against its manifest before
+     * anything is created; replaces `registryImage`/`registryImageArchive`. Default: none.
+     */
+    readonly bundlePath?: string;
+}
+
+/** What PrivateRegistry takes from a verified bundle. Pure. */
+export function bundleContents(dir: string, manifest: BundleManifest): {
+    registryImage?: { path: string; ref: string };
+    enginePackages?: EnginePackagesArgs;
+    images: ImageArchiveArgs[];
+    storageArchive?: string;
+} {
+    const registry = filesOfKind(manifest, "registry-image")[0];
+    const packages = filesOfKind(manifest, "engine-package");
+    const storage = filesOfKind(manifest, "storage")[0];
+    return {
+        registryImage: registry && registry.ref ? { path: path.join(dir, registry.path), ref: registry.ref } : undefined,
+        enginePackages: packages.length > 0
+            ? { dir: path.join(dir, path.dirname(packages[0].path)), format: packages[0].format ?? "deb", contentHash: sha256Of(...packages.map((p) => p.sha256)) }
+            : undefined,
+        images: filesOfKind(manifest, "image").filter((f) => f.ref).map((f) => ({ path: path.join(dir, f.path), ref: f.ref as string, sha256: f.sha256 })),
+        storageArchive: storage ? path.join(dir, storage.path) : undefined,
+    };
 }
 
 function withBastion<T extends SshHostArgs>(host: T, bastion: SshEndpointArgs | undefined): T {
@@ -129,6 +159,12 @@ export function checkPrivateRegistryArgs(args: PrivateRegistryArgs): string[] {
     problems.push(...checkCertificateAuthorityArgs("ca", args.ca ?? {}));
     problems.push(...checkRegistryCertificateArgs("certificate", { ...(args.certificate ?? {}), dnsNames: ["placeholder"] }));
     if (args.registryImageArchive !== undefined) problems.push(checkFileExists("registryImageArchive", args.registryImageArchive));
+    if (args.bundlePath !== undefined) {
+        if (args.registryImageArchive !== undefined || args.registryImage !== undefined) {
+            problems.push("`bundlePath` and `registryImage`/`registryImageArchive` are mutually exclusive: the bundle carries the registry image");
+        }
+        problems.push(...verifyBundle(args.bundlePath, "bundlePath").problems);
+    }
     return problems.filter((p): p is string => p !== undefined);
 }
 
@@ -152,6 +188,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     public readonly credentials: pulumi.Output<RegistryCredential[]>;
     /** `docker login` command line for the first user (password from stdin; no secret in it). */
     public readonly dockerLogin: pulumi.Output<string>;
+    /** Images the registry serves from the bundle, `name:tag@sha256:...`. */
+    public readonly servedImages: pulumi.Output<string[]>;
 
     constructor(name: string, args: PrivateRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         assertValid("PrivateRegistry", checkPrivateRegistryArgs(args));
@@ -162,7 +200,10 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         const ips = args.host.ips ?? [];
         const endpoints = registryEndpoints(args.host.names, ips, port);
         const dataDir = args.host.dataDir ?? hostPreparationDefaults.dataDir;
-        const image = args.registryImage ?? hostPreparationDefaults.registryImage;
+        const bundle = args.bundlePath !== undefined
+            ? bundleContents(args.bundlePath, verifyBundle(args.bundlePath).manifest as BundleManifest)
+            : { images: [] as ImageArchiveArgs[] };
+        const image = bundle.registryImage?.ref ?? args.registryImage ?? hostPreparationDefaults.registryImage;
 
         const ca = new CertificateAuthority(`${name}-ca`, args.ca ?? {}, { parent: this });
         const cert = new RegistryCertificate(
@@ -179,7 +220,9 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 selinuxPermissive: args.host.selinuxPermissive,
                 daemon: args.host.daemon,
                 registryImage: image,
-                registryImageArchive: args.registryImageArchive,
+                registryImageArchive: bundle.registryImage?.path ?? args.registryImageArchive,
+                enginePackages: bundle.enginePackages,
+                storageArchive: bundle.storageArchive,
                 removeDataOnDestroy: args.host.removeDataOnDestroy,
             },
             { parent: this },
@@ -201,6 +244,23 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [host] },
         );
+        let served: pulumi.Output<string[]> = pulumi.output([]);
+        if (bundle.images.length > 0) {
+            const population = new RegistryPopulation(
+                `${name}-images`,
+                {
+                    ssh: hostSsh,
+                    images: bundle.images,
+                    port,
+                    username: args.users[0].name,
+                    password: registry.credentials.apply((c) => c[0].password),
+                    caCertPem: ca.certPem,
+                    dataDir,
+                },
+                { parent: this, dependsOn: [registry] },
+            );
+            served = population.served;
+        }
         for (const client of args.clients ?? []) {
             new ClientTrust(
                 `${name}-trust-${client.name}`,
@@ -226,6 +286,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         this.serverCertificateNotAfter = cert.notAfter;
         this.credentials = registry.credentials;
         this.dockerLogin = pulumi.output(`docker login ${endpoints[0]} --username ${args.users[0].name} --password-stdin`);
+        this.servedImages = served;
         this.registerOutputs({
             endpoint: this.endpoint,
             endpoints: this.endpoints,
@@ -234,6 +295,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             serverCertificateNotAfter: this.serverCertificateNotAfter,
             credentials: this.credentials,
             dockerLogin: this.dockerLogin,
+            servedImages: this.servedImages,
         });
     }
 }

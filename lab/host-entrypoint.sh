@@ -9,6 +9,7 @@ chmod 600 /root/.ssh/authorized_keys
 ssh-keygen -A >/dev/null
 /usr/sbin/sshd -o PermitRootLogin=prohibit-password -o PasswordAuthentication=no
 if [ "${LAB_DOCKERD:-0}" = 1 ]; then
-  (while :; do dockerd >>/var/log/dockerd.log 2>&1 || true; sleep 1; done) &
+  # Like a service manager: starts dockerd, again when it stops, and once it is installed.
+  (while :; do if command -v dockerd >/dev/null 2>&1; then dockerd >>/var/log/dockerd.log 2>&1 || true; fi; sleep 1; done) &
 fi
 exec sleep infinity

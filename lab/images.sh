@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the lab's images with no outside registry:
-#  - the host image: a debootstrap rootfs (sshd, docker.io, curl, ca-certificates, openssl),
-#    cached as a tarball keyed by its package list, then `docker import`ed;
+#  - the host images: debootstrap rootfs (sshd, curl, ca-certificates, openssl; docker.io in the
+#    engine image, none in the bare one), cached as tarballs keyed by the package list, then
+#    `docker import`ed;
 #  - the registry image: Debian's docker-registry binary (CNCF distribution 2.8) with its libc
 #    and busybox (wget for the health check), imported and `docker save`d to
 #    .lab/images/registry-image.tar: the tarball an operator carries into a site;
@@ -20,28 +21,35 @@ need_pkg() { # command-or-path package
   }
 }
 
-packages="openssh-server,docker.io,curl,ca-certificates,openssl,iproute2,procps,iptables"
-key=$(printf '%s %s %s' "$packages" "$(sha256sum "$(dirname "$0")/host-entrypoint.sh" | cut -c1-16)" bookworm | sha256sum | cut -c1-12)
-rootfs_tar="$LAB_CACHE/host-rootfs-$key.tar"
-
-if ! docker image inspect "$LAB_HOST_IMAGE" >/dev/null 2>&1 || [ "$(docker image inspect -f '{{index .Config.Labels "lab.key"}}' "$LAB_HOST_IMAGE" 2>/dev/null)" != "$key" ]; then
+# A host image from a debootstrap rootfs with `packages`, cached by its package list.
+build_host_image() { # image packages
+  local image=$1 packages=$2 key rootfs_tar dir start
+  key=$(printf '%s %s %s' "$packages" "$(sha256sum "$(dirname "$0")/host-entrypoint.sh" | cut -c1-16)" bookworm | sha256sum | cut -c1-12)
+  rootfs_tar="$LAB_CACHE/host-rootfs-$key.tar"
+  if docker image inspect "$image" >/dev/null 2>&1 && [ "$(docker image inspect -f '{{index .Config.Labels "lab.key"}}' "$image")" = "$key" ]; then
+    return
+  fi
   if [ ! -s "$rootfs_tar" ]; then
     need_pkg debootstrap debootstrap
     dir="$LAB_CACHE/rootfs-$key"
     rm -rf "$dir"
-    lab_say "debootstrap bookworm into $dir (a few minutes, cached afterwards)"
+    lab_say "debootstrap bookworm ($packages) into $dir (cached afterwards)"
     start=$SECONDS
-    debootstrap --variant=minbase --include="$packages" bookworm "$dir" "$LAB_DEBIAN_MIRROR" > "$LAB_CACHE/debootstrap.log" 2>&1 \
-      || { tail -20 "$LAB_CACHE/debootstrap.log" >&2; lab_fail "debootstrap failed (log: $LAB_CACHE/debootstrap.log)"; }
+    debootstrap --variant=minbase --include="$packages" bookworm "$dir" "$LAB_DEBIAN_MIRROR" > "$LAB_CACHE/debootstrap-$key.log" 2>&1 \
+      || { tail -20 "$LAB_CACHE/debootstrap-$key.log" >&2; lab_fail "debootstrap failed (log: $LAB_CACHE/debootstrap-$key.log)"; }
     install -m 0755 "$(dirname "$0")/host-entrypoint.sh" "$dir/usr/local/sbin/lab-entrypoint"
     rm -rf "$dir/var/cache/apt/archives/"*.deb "$dir/var/lib/apt/lists/"*
     tar -C "$dir" -cf "$rootfs_tar.tmp" . && mv "$rootfs_tar.tmp" "$rootfs_tar"
     rm -rf "$dir"
     lab_say "rootfs built in $((SECONDS - start))s"
   fi
-  lab_say "importing $LAB_HOST_IMAGE"
-  docker import --change 'CMD ["/usr/local/sbin/lab-entrypoint"]' --change "LABEL lab.key=$key" "$rootfs_tar" "$LAB_HOST_IMAGE" >/dev/null
-fi
+  lab_say "importing $image"
+  docker import --change 'CMD ["/usr/local/sbin/lab-entrypoint"]' --change "LABEL lab.key=$key" "$rootfs_tar" "$image" >/dev/null
+}
+
+base="openssh-server,curl,ca-certificates,openssl,iproute2,procps"
+build_host_image "$LAB_HOST_IMAGE" "$base,docker.io,iptables"
+build_host_image "$LAB_BARE_IMAGE" "$base"
 
 # A tiny image from a directory: files copied in, imported, saved.
 import_dir() { # dir image entrypoint-json cmd-json out.tar
@@ -71,4 +79,4 @@ if [ ! -s "$LAB_STATE/images/registry-image.tar" ] || [ ! -s "$LAB_STATE/images/
   echo "hello from the air-gapped registry" > "$s/hello.txt"
   import_dir "$s" "$LAB_SAMPLE_IMAGE" '["/bin/busybox"]' '["cat","/hello.txt"]' "$LAB_STATE/images/sample-image.tar"
 fi
-lab_say "images ready: $LAB_HOST_IMAGE, $LAB_STATE/images/registry-image.tar, $LAB_STATE/images/sample-image.tar"
+lab_say "images ready: $LAB_HOST_IMAGE, $LAB_BARE_IMAGE, $LAB_STATE/images/registry-image.tar, $LAB_STATE/images/sample-image.tar"

@@ -6,15 +6,18 @@ LAB_NET=airgap-lab                               # internal network: no route ou
 LAB_EDGE_NET=airgap-lab-edge                     # bastion's second network, for the published SSH port
 LAB_BASTION_PORT=${LAB_BASTION_PORT:-2222}       # 127.0.0.1:<port> -> bastion sshd
 LAB_HOST_IMAGE=airgap-lab/host:bookworm-1
+LAB_BARE_IMAGE=airgap-lab/host-bare:bookworm-1    # no container engine: installed from a bundle
 LAB_REGISTRY_IMAGE=airgap-registry/registry:2.8
 LAB_SAMPLE_IMAGE=airgap-lab/hello:1
 LAB_DEBIAN_MIRROR=${LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-# name:alias:role  (role: engine = runs its own dockerd)
+# name:alias:role  (engine: has docker.io and runs its own dockerd; bare: no engine until a
+# bundle installs one, then its dockerd starts)
 LAB_HOSTS=(
   "registry:registry.lab:engine"
   "client-a:client-a.lab:engine"
   "client-b:client-b.lab:engine"
   "outsider:outsider.lab:engine"
+  "bare:bare.lab:bare"
 )
 
 lab_say() { echo "lab: $*" >&2; }

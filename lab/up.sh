@@ -2,7 +2,8 @@
 # npm run lab:up - the local air-gapped lab (idempotent):
 #   airgap-lab       an internal Docker network (no route outside) with the lab hosts:
 #                    registry.lab (runs its own dockerd), client-a.lab and client-b.lab (clients
-#                    with their own dockerd), outsider.lab (deliberately NOT a client)
+#                    with their own dockerd), outsider.lab (deliberately NOT a client), bare.lab
+#                    (no container engine until a carry-in bundle installs one)
 #   airgap-lab-edge  the bastion's second network; its sshd is published on 127.0.0.1 only
 # The operator reaches every host with ProxyJump through the bastion, using a key generated
 # per lab in .lab/ssh (never committed). Prints the ssh config path on its last line.
@@ -20,33 +21,32 @@ cp "$ssh_dir/id_ed25519.pub" "$ssh_dir/authorized_keys"
 docker network inspect "$LAB_NET" >/dev/null 2>&1 || docker network create --internal --label airgap-lab=1 "$LAB_NET" >/dev/null
 docker network inspect "$LAB_EDGE_NET" >/dev/null 2>&1 || docker network create --label airgap-lab=1 "$LAB_EDGE_NET" >/dev/null
 
-run_host() { # container-name hostname extra-args...
-  local name=$1 hostname=$2
-  shift 2
+run_host() { # container-name hostname image extra-args...
+  local name=$1 hostname=$2 image=$3
+  shift 3
   if docker container inspect "$name" >/dev/null 2>&1; then
     # A container of another lab (another checkout: other key, other state dir) is replaced.
     if [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.state"}}' "$name")" = "$LAB_STATE" ] &&
-       [ "$(docker inspect -f '{{.Config.Image}}' "$name")" = "$LAB_HOST_IMAGE" ]; then
+       [ "$(docker inspect -f '{{.Config.Image}}' "$name")" = "$image" ]; then
       [ "$(docker inspect -f '{{.State.Running}}' "$name")" = true ] || docker start "$name" >/dev/null
       return
     fi
     docker rm -f "$name" >/dev/null
   fi
   docker run -d --name "$name" --hostname "$hostname" --label airgap-lab=1 --label "airgap-lab.state=$LAB_STATE" \
-    -v "$ssh_dir/authorized_keys:/lab/authorized_keys:ro" "$@" "$LAB_HOST_IMAGE" >/dev/null
+    -v "$ssh_dir/authorized_keys:/lab/authorized_keys:ro" "$@" "$image" >/dev/null
 }
 
-run_host airgap-lab-bastion bastion --network "$LAB_EDGE_NET" -p "127.0.0.1:$LAB_BASTION_PORT:22"
+run_host airgap-lab-bastion bastion "$LAB_HOST_IMAGE" --network "$LAB_EDGE_NET" -p "127.0.0.1:$LAB_BASTION_PORT:22"
 docker network inspect -f '{{range .Containers}}{{.Name}} {{end}}' "$LAB_NET" | grep -qw airgap-lab-bastion \
   || docker network connect "$LAB_NET" airgap-lab-bastion
 for entry in "${LAB_HOSTS[@]}"; do
   IFS=: read -r name alias role <<< "$entry"
-  engine_args=()
-  if [ "$role" = engine ]; then
-    engine_args=(-e LAB_DOCKERD=1 --cap-add=ALL --cap-drop=SYS_RESOURCE --security-opt seccomp=unconfined
-      --security-opt apparmor=unconfined --tmpfs /var/lib/docker:exec -v /sys/fs/cgroup:/sys/fs/cgroup)
-  fi
-  run_host "airgap-lab-$name" "$alias" --network "$LAB_NET" --network-alias "$alias" "${engine_args[@]}"
+  image=$LAB_HOST_IMAGE
+  [ "$role" = bare ] && image=$LAB_BARE_IMAGE
+  run_host "airgap-lab-$name" "$alias" "$image" --network "$LAB_NET" --network-alias "$alias" \
+    -e LAB_DOCKERD=1 --cap-add=ALL --cap-drop=SYS_RESOURCE --security-opt seccomp=unconfined \
+    --security-opt apparmor=unconfined --tmpfs /var/lib/docker:exec -v /sys/fs/cgroup:/sys/fs/cgroup
 done
 
 cat > "$ssh_dir/config" <<CFG

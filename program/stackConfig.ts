@@ -20,6 +20,7 @@ export interface RawStackConfig {
     cliEngine?: PrivateRegistryArgs["cliEngine"];
     healthcheck?: boolean;
     verifyClients?: boolean;
+    bundlePath?: string;
 }
 
 /** Resolves a path from the config relative to the project directory. */
@@ -73,6 +74,7 @@ export function toPrivateRegistryArgs(raw: RawStackConfig, projectDir: string): 
         cliEngine: raw.cliEngine,
         healthcheck: raw.healthcheck,
         verifyClients: raw.verifyClients,
+        bundlePath: resolvePath(projectDir, raw.bundlePath),
     };
 }
 
@@ -116,6 +118,7 @@ export function readStackConfig(): RawStackConfig {
         cliEngine: config.get("cliEngine") as RawStackConfig["cliEngine"],
         healthcheck: config.getObject<boolean>("healthcheck"),
         verifyClients: config.getObject<boolean>("verifyClients"),
+        bundlePath: config.get("bundlePath"),
     };
     for (const key of Object.keys(raw) as Array<keyof RawStackConfig>) {
         (raw as Record<string, unknown>)[key] = unsetAsUndefined(raw[key]);

@@ -13,6 +13,17 @@ import {
     selinuxPermissiveScripts,
 } from "./hostScripts";
 import { checkSshHost, sshConnection, SshHostArgs } from "./sshHost";
+import { engineInstallScripts, storageRestoreScript } from "../bundle/bundleScripts";
+
+/** Container-engine packages carried in a bundle, installed on hosts that have no engine. */
+export interface EnginePackagesArgs {
+    /** Directory on the operator's machine holding the packages (and nothing else). */
+    readonly dir: string;
+    /** `deb` (Debian/Ubuntu, apt) or `rpm` (RHEL family, dnf). */
+    readonly format: "deb" | "rpm";
+    /** A hash over the packages (the bundle manifest's), so they are copied again only when they change. */
+    readonly contentHash: string;
+}
 
 /** Arguments of {@link HostPreparation}. */
 export interface HostPreparationArgs {
@@ -35,6 +46,16 @@ export interface HostPreparationArgs {
      */
     readonly registryImageArchive?: string;
     /**
+     * Engine packages to install, with no network, when the host has no container engine
+     * (a host with an engine is left alone). Default: none; then the host must have an engine.
+     */
+    readonly enginePackages?: EnginePackagesArgs;
+    /**
+     * A registry storage archive (`.tar.gz` of the storage root) on the operator's machine,
+     * restored into `<dataDir>/data` only when that directory is empty (seed 004). Default: none.
+     */
+    readonly storageArchive?: string;
+    /**
      * Remove the registry storage (`<dataDir>/data`) on destroy. Default `false`: images pushed
      * to the registry survive container replacement and `pulumi destroy`.
      */
@@ -55,6 +76,7 @@ export function checkHostPreparationArgs(field: string, args: HostPreparationArg
     if (args.registryImageArchive !== undefined) {
         problems.push(checkFileExists(`${field}.registryImageArchive`, args.registryImageArchive));
     }
+    if (args.storageArchive !== undefined) problems.push(checkFileExists(`${field}.storageArchive`, args.storageArchive));
     if (args.registryImage !== undefined && !/^[a-z0-9][a-z0-9._/:@-]*$/.test(args.registryImage)) {
         problems.push(`\`${field}.registryImage\` is not an image reference: ${JSON.stringify(args.registryImage)}`);
     }
@@ -95,7 +117,17 @@ export class HostPreparation extends pulumi.ComponentResource {
 
         const factsCmd = new command.remote.Command(`${name}-facts`, { connection, create: factsScript() }, { parent: this });
         const dirs = step("data-dir", dataDirScripts(dataDir, args.removeDataOnDestroy ?? false), {}, [factsCmd]);
-        const engine = step("engine", engineScripts(), {}, [dirs]);
+        let engineDeps: pulumi.Resource[] = [dirs];
+        if (args.enginePackages !== undefined) {
+            const remoteDir = `${dataDir}/bundle/packages`;
+            const copy = new command.remote.CopyToRemote(
+                `${name}-engine-packages`,
+                { connection, source: new pulumi.asset.FileArchive(args.enginePackages.dir), remotePath: remoteDir, triggers: [args.enginePackages.contentHash] },
+                { parent: this, dependsOn: [dirs] },
+            );
+            engineDeps = [step("engine-install", engineInstallScripts(remoteDir, args.enginePackages.format, stateDir), { triggers: [args.enginePackages.contentHash] }, [copy])];
+        }
+        const engine = step("engine", engineScripts(), {}, engineDeps);
         let last: pulumi.Resource[] = [engine];
         if ((args.dockerGroupUsers ?? []).length > 0) {
             last = [...last, step("docker-group", dockerGroupScripts(stateDir, args.dockerGroupUsers ?? []), {}, [engine])];
@@ -107,6 +139,21 @@ export class HostPreparation extends pulumi.ComponentResource {
         const label = args.ssh.address;
         const daemonJson = facts.apply((f) => mergeDaemonJson(f.daemonJson, desiredDaemonKeys(args.daemon), label).text);
         const daemon = step("daemon-json", daemonJsonScripts(stateDir), { stdin: daemonJson }, last);
+
+        if (args.storageArchive !== undefined) {
+            const archiveSha = sha256File(args.storageArchive);
+            const remoteArchive = `${dataDir}/images/registry-storage.tar.gz`;
+            const copy = new command.remote.CopyToRemote(
+                `${name}-storage-archive`,
+                { connection, source: new pulumi.asset.FileAsset(args.storageArchive), remotePath: remoteArchive, triggers: [archiveSha] },
+                { parent: this, dependsOn: [dirs] },
+            );
+            new command.remote.Command(
+                `${name}-storage-restore`,
+                { connection, create: storageRestoreScript(dataDir, remoteArchive), triggers: [archiveSha] },
+                { parent: this, dependsOn: [copy] },
+            );
+        }
 
         let imageDeps: pulumi.Resource[] = [daemon];
         let archivePath: string | undefined;

@@ -1,0 +1,78 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { populateScript, servedName } from "../bundle/bundleScripts";
+import { hostPreparationDefaults } from "../host/hostPreparation";
+import { sshConnection, SshHostArgs } from "../host/sshHost";
+
+/** An image archive (`docker save`) on the operator's machine to serve from the registry. */
+export interface ImageArchiveArgs {
+    /** Path of the archive. */
+    readonly path: string;
+    /** The reference saved in it (`name:tag`); served as `<registry>/<name>:<tag>`. */
+    readonly ref: string;
+    /** SHA-256 of the archive (the bundle manifest's): copied and pushed again only when it changes. */
+    readonly sha256: string;
+}
+
+/** Arguments of {@link RegistryPopulation}. */
+export interface RegistryPopulationArgs {
+    /** How to reach the registry host over SSH. */
+    readonly ssh: SshHostArgs;
+    /** Images to serve. */
+    readonly images: readonly ImageArchiveArgs[];
+    /** Registry port on the host. */
+    readonly port: number;
+    /** User that pushes. */
+    readonly username: pulumi.Input<string>;
+    /** That user's password (secret); reaches the host on stdin. */
+    readonly password: pulumi.Input<string>;
+    /** CA certificate: the push is TLS-verified. */
+    readonly caCertPem: pulumi.Input<string>;
+    /** Data directory on the host (archives go to `<dataDir>/images`). Default `"/var/lib/airgap-registry"`. */
+    readonly dataDir?: string;
+}
+
+/** A resource-name-safe key for an image reference. */
+export function imageKey(ref: string): string {
+    const { repository, tag } = servedName(ref);
+    return `${repository}-${tag}`.replace(/[^A-Za-z0-9.-]+/g, "-");
+}
+
+/**
+ * Pushes carried-in images into the registry once it is healthy: each archive is copied to the
+ * registry host (only when its hash changed) and pushed from there with TLS verification on; an
+ * image the registry already serves with the same image ID is not pushed again.
+ */
+export class RegistryPopulation extends pulumi.ComponentResource {
+    /** What the registry serves, `name:tag@sha256:...`. */
+    public readonly served: pulumi.Output<string[]>;
+
+    constructor(name: string, args: RegistryPopulationArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("airgap-registry:registry:RegistryPopulation", name, {}, opts);
+        const connection = sshConnection(args.ssh);
+        const dataDir = args.dataDir ?? hostPreparationDefaults.dataDir;
+        const copies = args.images.map((img) => {
+            const remotePath = `${dataDir}/images/serve-${imageKey(img.ref)}.tar`;
+            const copy = new command.remote.CopyToRemote(
+                `${name}-archive-${imageKey(img.ref)}`,
+                { connection, source: new pulumi.asset.FileAsset(img.path), remotePath, triggers: [img.sha256] },
+                { parent: this },
+            );
+            return { copy, remotePath, ref: img.ref };
+        });
+        const push = new command.remote.Command(
+            `${name}-push`,
+            {
+                connection,
+                create: pulumi.output(args.username).apply((u) =>
+                    populateScript(args.port, u, copies.map((c) => ({ ref: c.ref, archivePath: c.remotePath }))),
+                ),
+                stdin: pulumi.secret(pulumi.interpolate`${args.password}\n${args.caCertPem}`),
+                triggers: args.images.map((i) => i.sha256),
+            },
+            { parent: this, dependsOn: copies.map((c) => c.copy), additionalSecretOutputs: ["stdin"] },
+        );
+        this.served = push.stdout.apply((out) => out.split("\n").map((l) => l.trim()).filter((l) => /@sha256:[0-9a-f]{64}$/.test(l)));
+        this.registerOutputs({ served: this.served });
+    }
+}

@@ -1,0 +1,169 @@
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { installMocks, recordingRoot, settle, resetRecorded, RecordedResource } from "../support/mocks";
+import { existingFile } from "../support/fixtures";
+import { shellcheck } from "../support/shellcheck";
+import {
+    BundleManifest, describeFile, manifestName, verifyBundle, bundleContents, PrivateRegistry, InvalidArgumentsError,
+    engineInstallScripts, populateScript, servedName, storageRestoreScript,
+} from "../../components";
+import { imageFileName } from "../../bundle/cli";
+
+installMocks();
+
+/** A small bundle on disk: registry image, two engine packages, one image to serve, a storage archive. */
+function makeBundle(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "airgap-bundle-"));
+    const put = (rel: string, content: string) => {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), content);
+    };
+    put("registry/registry-image.tar", "registry image bytes");
+    put("packages/debian/docker.io_20.10_amd64.deb", "deb one");
+    put("packages/debian/containerd_1.6_amd64.deb", "deb two");
+    put("images/team_app_1.tar", "app image bytes");
+    put("storage/registry-storage.tar.gz", "storage bytes");
+    const manifest: BundleManifest = {
+        version: 1, created: "2026-11-23T00:00:00Z", target: "debian-bookworm",
+        files: [
+            describeFile(dir, "registry/registry-image.tar", "registry-image", { ref: "airgap-registry/registry:2.8" }),
+            describeFile(dir, "packages/debian/containerd_1.6_amd64.deb", "engine-package", { format: "deb" }),
+            describeFile(dir, "packages/debian/docker.io_20.10_amd64.deb", "engine-package", { format: "deb" }),
+            describeFile(dir, "images/team_app_1.tar", "image", { ref: "team/app:1" }),
+            describeFile(dir, "storage/registry-storage.tar.gz", "storage"),
+        ],
+    };
+    fs.writeFileSync(path.join(dir, manifestName), JSON.stringify(manifest));
+    return dir;
+}
+
+describe("bundle manifest verification", () => {
+    it("an intact bundle has no problems", () => {
+        assert.deepEqual(verifyBundle(makeBundle()).problems, []);
+    });
+    const cases: Array<[string, (dir: string) => void, RegExp]> = [
+        ["a missing file is named", (d) => fs.rmSync(path.join(d, "images/team_app_1.tar")), /^`bundlePath`: images\/team_app_1\.tar is missing$/],
+        ["an altered file of the same size is named", (d) => fs.writeFileSync(path.join(d, "packages/debian/containerd_1.6_amd64.deb"), "deb TWO"), /^`bundlePath`: packages\/debian\/containerd_1\.6_amd64\.deb does not match its SHA-256 in the manifest \(altered\)$/],
+        ["a truncated file is named", (d) => fs.writeFileSync(path.join(d, "registry/registry-image.tar"), "short"), /^`bundlePath`: registry\/registry-image\.tar has 5 bytes, the manifest says 20/],
+        ["a manifest path leaving the bundle is refused", (d) => {
+            const m = JSON.parse(fs.readFileSync(path.join(d, manifestName), "utf8"));
+            m.files.push({ path: "../../etc/passwd", kind: "image", sha256: "x", size: 1 });
+            fs.writeFileSync(path.join(d, manifestName), JSON.stringify(m));
+        }, /points outside the bundle/],
+        ["no manifest", (d) => fs.rmSync(path.join(d, manifestName)), /^`bundlePath`: cannot read .*manifest\.json/],
+    ];
+    for (const [title, damage, message] of cases) {
+        it(title, () => {
+            const dir = makeBundle();
+            damage(dir);
+            const { problems } = verifyBundle(dir);
+            assert.equal(problems.length, 1, problems.join("\n"));
+            assert.match(problems[0], message);
+        });
+    }
+    it("bundleContents takes the registry image, the package dir, the images and the storage archive", () => {
+        const dir = makeBundle();
+        const c = bundleContents(dir, verifyBundle(dir).manifest as BundleManifest);
+        assert.deepEqual(c.registryImage, { path: path.join(dir, "registry/registry-image.tar"), ref: "airgap-registry/registry:2.8" });
+        assert.equal(c.enginePackages?.dir, path.join(dir, "packages/debian"));
+        assert.equal(c.enginePackages?.format, "deb");
+        assert.match(c.enginePackages?.contentHash ?? "", /^[0-9a-f]{64}$/);
+        assert.deepEqual(c.images.map((i) => i.ref), ["team/app:1"]);
+        assert.equal(c.storageArchive, path.join(dir, "storage/registry-storage.tar.gz"));
+    });
+});
+
+describe("served names and archive names (table)", () => {
+    const cases: Array<[string, string, string]> = [
+        ["team/app:1", "team/app", "1"],
+        ["registry.lab:5443/team/app:1.2", "team/app", "1.2"],
+        ["localhost:5000/app", "app", "latest"],
+        ["busybox", "busybox", "latest"],
+    ];
+    for (const [ref, repository, tag] of cases) {
+        it(ref, () => assert.deepEqual(servedName(ref), { repository, tag }));
+    }
+    it("archive file names carry no registry host or slashes", () => {
+        assert.equal(imageFileName("registry.lab:5443/team/app:1"), "team_app_1.tar");
+        assert.equal(imageFileName("airgap-lab/hello:1"), "airgap-lab_hello_1.tar");
+    });
+});
+
+describe("bundle scripts", () => {
+    it("engine install: offline apt, names missing dependencies, records what it added; leaves engines alone", () => {
+        const s = engineInstallScripts("/var/lib/r/bundle/packages", "deb", "/var/lib/r/.state");
+        assert.match(s.create, /apt-get install -y --no-install-recommends --no-download .*'\/var\/lib\/r\/bundle\/packages'\/\*\.deb/);
+        assert.match(s.create, /missing dependencies: \$\(grep -oE 'Depends: \[\^ \]\+'/);
+        assert.match(s.create, /a container engine is already installed: bundle packages not used/);
+        assert.match(s.delete, /xargs DEBIAN_FRONTEND=noninteractive apt-get remove -y < '\/var\/lib\/r\/\.state\/engine-packages-added'|apt-get remove -y/);
+        const rpm = engineInstallScripts("/p", "rpm", "/s");
+        assert.match(rpm.create, /dnf install -y --disablerepo='\*' --nogpgcheck '\/p'\/\*\.rpm/);
+    });
+    it("restore only into an empty data directory", () => {
+        assert.match(storageRestoreScript("/var/lib/r", "/var/lib/r/images/s.tar.gz"), /is not empty: storage archive not restored, existing data kept/);
+    });
+    it("population: password and CA on stdin; no password on any command line", () => {
+        const s = populateScript(5443, "ci", [{ ref: "team/app:1", archivePath: "/var/lib/r/images/serve-team-app-1.tar" }]);
+        assert.match(s, /^IFS= read -r password$/m);
+        assert.match(s, /--password-stdin/);
+        assert.doesNotMatch(s, /-u "|--password[ =]/);
+        assert.match(s, /serve '\/var\/lib\/r\/images\/serve-team-app-1\.tar' 'team\/app:1' 'team\/app' '1'/);
+    });
+    for (const [name, text] of Object.entries({
+        "engine install deb (create)": engineInstallScripts("/p", "deb", "/s").create,
+        "engine install deb (delete)": engineInstallScripts("/p", "deb", "/s").delete,
+        "engine install rpm (create)": engineInstallScripts("/p", "rpm", "/s").create,
+        "storage restore": storageRestoreScript("/d", "/d/a.tgz"),
+        "populate": populateScript(5443, "ci", [{ ref: "team/app:1", archivePath: "/a.tar" }, { ref: "b", archivePath: "/b.tar" }]),
+    })) {
+        it(`shellcheck: ${name}`, () => assert.equal(shellcheck(`#!/bin/sh\n${text}`), ""));
+    }
+});
+
+describe("PrivateRegistry with a bundle", () => {
+    const key = existingFile();
+    const args = (bundlePath: string) => ({
+        host: { address: "registry.lab", privateKeyPath: key, names: ["registry.lab"], port: 5443 },
+        users: [{ name: "ci" }],
+        bundlePath,
+    });
+    it("installs the engine from the bundle, restores storage, loads its registry image and serves its images", async () => {
+        resetRecorded();
+        const dir = makeBundle();
+        new PrivateRegistry("b", args(dir), { parent: recordingRoot("bundle-main") });
+        const all = await settle();
+        const get = (n: string): RecordedResource => {
+            const r = all.find((x) => x.name === n);
+            assert.ok(r, `${n} missing`);
+            return r;
+        };
+        assert.deepEqual(all.filter((r) => r.parent.endsWith("::b-host")).map((r) => r.name), [
+            "b-host-facts", "b-host-data-dir", "b-host-engine-packages", "b-host-engine-install", "b-host-engine",
+            "b-host-daemon-json", "b-host-storage-archive", "b-host-storage-restore", "b-host-image-archive", "b-host-image",
+        ]);
+        assert.equal(get("b-host-engine-packages").type, "command:remote:CopyToRemote");
+        assert.equal(get("b-host-engine-packages").inputs.remotePath, "/var/lib/airgap-registry/bundle/packages");
+        assert.match(get("b-host-image").inputs.create, /docker image inspect 'airgap-registry\/registry:2\.8'/);
+        assert.deepEqual(all.filter((r) => r.parent.endsWith("::b-images")).map((r) => [r.type, r.name]), [
+            ["command:remote:CopyToRemote", "b-images-archive-team-app-1"],
+            ["command:remote:Command", "b-images-push"],
+        ]);
+        const push = get("b-images-push");
+        assert.ok(push.secretInputs.includes("stdin"), "password + CA reach the host as a secret stdin");
+        assert.match(push.inputs.stdin, /^SECRET-password-b-registry-password-ci\n-----BEGIN CERTIFICATE-----/);
+        assert.ok(!push.inputs.create.includes("SECRET-password"));
+    });
+    it("a tampered bundle fails before anything is registered, naming the file", () => {
+        const dir = makeBundle();
+        fs.appendFileSync(path.join(dir, "images/team_app_1.tar"), "tampered");
+        assert.throws(() => new PrivateRegistry("bad-bundle", args(dir)), (err: unknown) =>
+            err instanceof InvalidArgumentsError && /`bundlePath`: images\/team_app_1\.tar has 23 bytes, the manifest says 15/.test(err.message));
+    });
+    it("a bundle and a registry image archive together are refused", () => {
+        assert.throws(() => new PrivateRegistry("both", { ...args(makeBundle()), registryImageArchive: key }),
+            /`bundlePath` and `registryImage`\/`registryImageArchive` are mutually exclusive/);
+    });
+});
