@@ -80,11 +80,12 @@ function main(): void {
     for (const ref of o.images) save(ref, `images/${imageFileName(ref)}`, "image");
 
     let target: string | undefined;
+    let install: string[] | undefined;
     if (o.packages !== "none") {
         const dir = path.join(out, "packages", o.packages);
-        const paths = o.packages === "debian"
-            ? downloadDebianClosure(o.packageNames.length ? o.packageNames : ["docker.io", "curl", "ca-certificates"], dir, log)
-            : downloadRhelClosure(o.packageNames.length ? o.packageNames : ["docker-ce", "docker-ce-cli", "containerd.io", "curl"], dir, log);
+        install = o.packageNames.length ? o.packageNames
+            : o.packages === "debian" ? ["docker.io", "curl", "ca-certificates"] : ["docker-ce", "docker-ce-cli", "containerd.io", "curl"];
+        const paths = o.packages === "debian" ? downloadDebianClosure(install, dir, log) : downloadRhelClosure(install, dir, log);
         for (const p of paths) files.push(describeFile(out, path.relative(out, p), "engine-package", { format: o.packages === "debian" ? "deb" : "rpm" }));
         const osRelease = fs.readFileSync("/etc/os-release", "utf8");
         const id = /^ID=(.*)$/m.exec(osRelease)?.[1]?.replace(/"/g, "");
@@ -96,7 +97,13 @@ function main(): void {
         fs.copyFileSync(o.storageArchive, path.join(out, "storage", "registry-storage.tar.gz"));
         files.push(describeFile(out, "storage/registry-storage.tar.gz", "storage"));
     }
-    const manifest: BundleManifest = { version: 1, created: new Date().toISOString(), ...(target ? { target } : {}), files };
+    const manifest: BundleManifest = {
+        version: 1,
+        created: new Date().toISOString(),
+        ...(target ? { target } : {}),
+        ...(install ? { install } : {}),
+        files,
+    };
     fs.writeFileSync(path.join(out, manifestName), `${JSON.stringify(manifest, null, 2)}\n`);
     const total = files.reduce((n, f) => n + f.size, 0);
     log(`${files.length} files, ${(total / 1048576).toFixed(1)} MiB, manifest ${path.join(out, manifestName)}`);

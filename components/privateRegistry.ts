@@ -102,7 +102,12 @@ export function bundleContents(dir: string, manifest: BundleManifest): {
     return {
         registryImage: registry && registry.ref ? { path: path.join(dir, registry.path), ref: registry.ref } : undefined,
         enginePackages: packages.length > 0
-            ? { dir: path.join(dir, path.dirname(packages[0].path)), format: packages[0].format ?? "deb", contentHash: sha256Of(...packages.map((p) => p.sha256)) }
+            ? {
+                dir: path.join(dir, path.dirname(packages[0].path)),
+                format: packages[0].format ?? "deb",
+                contentHash: sha256Of(...packages.map((p) => p.sha256)),
+                ...(manifest.install ? { packages: manifest.install } : {}),
+            }
             : undefined,
         images: filesOfKind(manifest, "image").filter((f) => f.ref).map((f) => ({ path: path.join(dir, f.path), ref: f.ref as string, sha256: f.sha256 })),
         storageArchive: storage ? path.join(dir, storage.path) : undefined,

@@ -2,21 +2,39 @@ import { engineFunctions, script, shellQuote } from "../host/shell";
 
 /**
  * Installs the container engine from the bundle's packages, with no network, on a host that has
- * none; a host that already has an engine is left alone. The package manager resolves the whole
- * set before changing anything, so a missing dependency fails by name and leaves the host as it
- * was. The packages it added are recorded; delete removes exactly those. Pure.
+ * none; a host that already has an engine is left alone. Debian family: the package directory is
+ * a flat apt repository (the bundle writes its `Packages` index) used through a private source
+ * list that holds nothing else (so apt reads only local files and touches none of the host's own
+ * sources); apt resolves new packages and needed upgrades the way it always does. RHEL family: dnf with the local .rpm files and every repository
+ * disabled. The package manager resolves everything before changing anything, so a missing
+ * dependency fails by name and leaves the host as it was. The packages it added are recorded;
+ * delete removes exactly those. Pure.
  */
-export function engineInstallScripts(packageDir: string, format: "deb" | "rpm", stateDir: string): { create: string; delete: string } {
+export function engineInstallScripts(
+    packageDir: string,
+    format: "deb" | "rpm",
+    stateDir: string,
+    packages: readonly string[] = format === "deb" ? ["docker.io"] : ["docker-ce", "docker-ce-cli", "containerd.io"],
+): { create: string; delete: string } {
     const dir = shellQuote(packageDir);
+    const names = packages.map(shellQuote).join(" ");
     const added = shellQuote(`${stateDir}/engine-packages-added`);
     const list = format === "deb" ? "dpkg-query -W -f '${Package}\\n' | sort" : "rpm -qa --qf '%{NAME}\\n' | sort";
     const install = format === "deb"
-        ? `DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends --no-download -o Dpkg::Options::=--force-confold ${dir}/*.deb`
-        : `dnf install -y --disablerepo='*' --nogpgcheck ${dir}/*.rpm`;
+        ? [
+            "repo=$(mktemp -d)",
+            `echo "deb [trusted=yes] file:${packageDir} ./" > "$repo/sources.list"`,
+            "mkdir -p \"$repo/lists/partial\"",
+            "apt_opts=\"-o Dir::Etc::SourceList=$repo/sources.list -o Dir::Etc::SourceParts=/nonexistent -o Dir::State::Lists=$repo/lists\"",
+            "# shellcheck disable=SC2086",
+            `{ apt-get $apt_opts update && DEBIAN_FRONTEND=noninteractive apt-get $apt_opts install -y --no-install-recommends -o Dpkg::Options::=--force-confold ${names}; } > "$log" 2>&1 || failed=1`,
+            "rm -rf \"$repo\"",
+        ]
+        : [`dnf install -y --disablerepo='*' --nogpgcheck ${dir}/*.rpm > "$log" 2>&1 || failed=1`];
     const missing = format === "deb"
         ? "grep -oE 'Depends: [^ ]+' \"$log\" | cut -d' ' -f2 | sort -u | tr '\\n' ' '"
         : "grep -oE 'nothing provides [^ ]+' \"$log\" | cut -d' ' -f3 | sort -u | tr '\\n' ' '";
-    const remove = format === "deb" ? "DEBIAN_FRONTEND=noninteractive apt-get remove -y" : "dnf remove -y";
+    const remove = format === "deb" ? "env DEBIAN_FRONTEND=noninteractive apt-get remove -y" : "dnf remove -y";
     return {
         create: script(
             ...engineFunctions,
@@ -28,15 +46,17 @@ export function engineInstallScripts(packageDir: string, format: "deb" | "rpm", 
             "before=$(mktemp) after=$(mktemp) log=$(mktemp)",
             "trap 'rm -f \"$before\" \"$after\" \"$log\"' EXIT",
             `${list} > "$before"`,
-            `echo "installing the container engine from $(find ${dir} -maxdepth 1 -name '*.${format}' | wc -l) bundle packages (no network)"`,
-            `if ! ${install} > "$log" 2>&1; then`,
+            `echo "installing ${packages.join(", ")} from $(find ${dir} -maxdepth 1 -name '*.${format}' | wc -l) bundle packages (no network)"`,
+            "failed=",
+            ...install,
+            "if [ -n \"$failed\" ]; then",
             `  echo "engine install from the bundle failed; missing dependencies: $(${missing})" >&2`,
             "  tail -15 \"$log\" >&2",
             "  exit 5",
             "fi",
             `${list} > "$after"`,
             `comm -13 "$before" "$after" > ${added}`,
-            `echo "installed $(wc -l < ${added}) packages"`,
+            `echo "installed $(wc -l < ${added}) new packages"`,
             "if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then systemctl enable --now docker; fi",
             "wait_engine",
             "docker version --format 'engine {{.Server.Version}} ready'",

@@ -27,6 +27,8 @@ export interface BundleManifest {
     readonly created: string;
     /** The distro the engine packages were resolved for, e.g. `debian-bookworm`. */
     readonly target?: string;
+    /** The engine packages to install by name (their dependencies come along). */
+    readonly install?: readonly string[];
     readonly files: readonly BundleFile[];
 }
 

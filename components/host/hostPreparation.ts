@@ -23,6 +23,8 @@ export interface EnginePackagesArgs {
     readonly format: "deb" | "rpm";
     /** A hash over the packages (the bundle manifest's), so they are copied again only when they change. */
     readonly contentHash: string;
+    /** Package names to install. Default: `docker.io` (deb) or docker-ce, docker-ce-cli, containerd.io (rpm). */
+    readonly packages?: readonly string[];
 }
 
 /** Arguments of {@link HostPreparation}. */
@@ -125,7 +127,7 @@ export class HostPreparation extends pulumi.ComponentResource {
                 { connection, source: new pulumi.asset.FileArchive(args.enginePackages.dir), remotePath: remoteDir, triggers: [args.enginePackages.contentHash] },
                 { parent: this, dependsOn: [dirs] },
             );
-            engineDeps = [step("engine-install", engineInstallScripts(remoteDir, args.enginePackages.format, stateDir), { triggers: [args.enginePackages.contentHash] }, [copy])];
+            engineDeps = [step("engine-install", engineInstallScripts(remoteDir, args.enginePackages.format, stateDir, args.enginePackages.packages), { triggers: [args.enginePackages.contentHash] }, [copy])];
         }
         const engine = step("engine", engineScripts(), {}, engineDeps);
         let last: pulumi.Resource[] = [engine];

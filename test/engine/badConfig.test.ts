@@ -1,7 +1,9 @@
 import { describe, it, after } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { describeFile, manifestName } from "../../components";
 import { projectRoot, pulumi, pulumiEnv, stackResources } from "../support/engine";
 
 // The project's own program under the real engine: bad stack config fails `pulumi preview` and
@@ -21,7 +23,23 @@ const goodConfig: Array<[string, string]> = [
     ["airgap-registry:users[0]", "ci"],
 ];
 
+/** A one-image bundle whose image file was altered after its manifest was written. */
+function tamperedBundle(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "airgap-tampered-bundle-"));
+    fs.mkdirSync(path.join(dir, "registry"));
+    fs.writeFileSync(path.join(dir, "registry", "registry-image.tar"), "registry image");
+    const files = [describeFile(dir, "registry/registry-image.tar", "registry-image", { ref: "registry:2" })];
+    fs.writeFileSync(path.join(dir, manifestName), JSON.stringify({ version: 1, created: new Date().toISOString(), files }));
+    fs.writeFileSync(path.join(dir, "registry", "registry-image.tar"), "registry imagX");
+    return dir;
+}
+
 const cases: Array<{ stack: string; set: Array<[string, string]>; expect: RegExp }> = [
+    {
+        stack: "test-tampered-bundle",
+        set: [["airgap-registry:bundlePath", tamperedBundle()]],
+        expect: /`bundlePath`: registry\/registry-image\.tar does not match its SHA-256 in the manifest \(altered\)/,
+    },
     { stack: "test-bad-ip", set: [["airgap-registry:host.ips[0]", "10.0.0.300"]], expect: /`host\.ips\[0\]` is not a valid IP address: "10\.0\.0\.300"/ },
     { stack: "test-bad-port", set: [["airgap-registry:host.port", "70000"]], expect: /`host\.port` must be a port number from 1 to 65535, got 70000/ },
     {

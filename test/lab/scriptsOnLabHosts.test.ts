@@ -3,7 +3,6 @@ import * as assert from "node:assert/strict";
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import {
     bcryptForUser, certsDirScripts, desiredDaemonKeys, factsScript, mergeDaemonJson, osTrustScripts, parseHostFacts,
@@ -13,6 +12,7 @@ import { daemonJsonScripts, dataDirScripts, engineScripts, loadImageScripts } fr
 import { cliRunScripts, readinessScript, writeFileScripts } from "../../components/registry/registryScripts";
 import { projectRoot } from "../support/engine";
 import { labUp, mustRun, onHost, onHostWithFile } from "../support/lab";
+import { makeLabPki } from "../support/labPki";
 
 // Every script the components render, run for real on the lab's hosts over SSH (through the
 // bastion, on a network with no route outside), in the order the stack graph runs them, with
@@ -33,24 +33,10 @@ let chain: string;
 let serverKey: string;
 const run = (host: string, command: string, stdin = "") => mustRun(cfg, host, command, stdin);
 
-function makePki(): void {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "airgap-lab-pki-"));
-    const ossl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-    ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
-        "-subj", "/CN=airgap-registry lab CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-    ossl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=registry.lab");
-    fs.writeFileSync(path.join(dir, "ext"), "subjectAltName=DNS:registry.lab,DNS:localhost,IP:127.0.0.1\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\n");
-    ossl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "ext");
-    ca = fs.readFileSync(path.join(dir, "ca.crt"), "utf8");
-    chain = fs.readFileSync(path.join(dir, "server.crt"), "utf8") + ca;
-    serverKey = fs.readFileSync(path.join(dir, "server.key"), "utf8");
-    fs.rmSync(dir, { recursive: true, force: true });
-}
-
 describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
     before(() => {
         cfg = labUp();
-        makePki();
+        ({ ca, chain, serverKey } = makeLabPki("registry.lab"));
         // Start from a clean registry host and clients (the lab is reused between runs).
         run("registry.lab", `docker rm -f airgap-registry >/dev/null 2>&1 || true; rm -rf ${dataDir} /etc/docker/daemon.json`);
         for (const c of ["client-a.lab", "client-b.lab", "outsider.lab"]) {

@@ -95,10 +95,12 @@ describe("served names and archive names (table)", () => {
 describe("bundle scripts", () => {
     it("engine install: offline apt, names missing dependencies, records what it added; leaves engines alone", () => {
         const s = engineInstallScripts("/var/lib/r/bundle/packages", "deb", "/var/lib/r/.state");
-        assert.match(s.create, /apt-get install -y --no-install-recommends --no-download .*'\/var\/lib\/r\/bundle\/packages'\/\*\.deb/);
+        assert.match(s.create, /echo "deb \[trusted=yes\] file:\/var\/lib\/r\/bundle\/packages \.\/" > "\$repo\/sources\.list"/);
+        assert.match(s.create, /-o Dir::Etc::SourceParts=\/nonexistent -o Dir::State::Lists=\$repo\/lists/, "the host's own sources are not used");
+        assert.match(s.create, /apt-get \$apt_opts install -y --no-install-recommends -o Dpkg::Options::=--force-confold 'docker\.io'/);
         assert.match(s.create, /missing dependencies: \$\(grep -oE 'Depends: \[\^ \]\+'/);
         assert.match(s.create, /a container engine is already installed: bundle packages not used/);
-        assert.match(s.delete, /xargs DEBIAN_FRONTEND=noninteractive apt-get remove -y < '\/var\/lib\/r\/\.state\/engine-packages-added'|apt-get remove -y/);
+        assert.match(s.delete, /xargs env DEBIAN_FRONTEND=noninteractive apt-get remove -y < '\/var\/lib\/r\/\.state\/engine-packages-added'/);
         const rpm = engineInstallScripts("/p", "rpm", "/s");
         assert.match(rpm.create, /dnf install -y --disablerepo='\*' --nogpgcheck '\/p'\/\*\.rpm/);
     });
