@@ -123,7 +123,7 @@ function withBastion<T extends SshHostArgs>(host: T, bastion: SshEndpointArgs | 
  * does (`host.address`, `clients[2].name`, `certificate.validityHours`). Pure (reads only the
  * existence of key and archive files).
  */
-export function checkPrivateRegistryArgs(args: PrivateRegistryArgs): string[] {
+export function checkPrivateRegistryArgs(args: PrivateRegistryArgs, bundleCheck?: ReturnType<typeof verifyBundle>): string[] {
     if (args === undefined || args === null || typeof args !== "object") return ["arguments are required"];
     const problems: Array<string | undefined> = [];
     const host = args.host;
@@ -168,7 +168,7 @@ export function checkPrivateRegistryArgs(args: PrivateRegistryArgs): string[] {
         if (args.registryImageArchive !== undefined || args.registryImage !== undefined) {
             problems.push("`bundlePath` and `registryImage`/`registryImageArchive` are mutually exclusive: the bundle carries the registry image");
         }
-        problems.push(...verifyBundle(args.bundlePath, "bundlePath").problems);
+        problems.push(...(bundleCheck ?? verifyBundle(args.bundlePath, "bundlePath")).problems);
     }
     return problems.filter((p): p is string => p !== undefined);
 }
@@ -197,7 +197,9 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     public readonly servedImages: pulumi.Output<string[]>;
 
     constructor(name: string, args: PrivateRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
-        assertValid("PrivateRegistry", checkPrivateRegistryArgs(args));
+        // The bundle is hashed once: checked here, then read from the same result.
+        const bundleCheck = args?.bundlePath !== undefined ? verifyBundle(args.bundlePath, "bundlePath") : undefined;
+        assertValid("PrivateRegistry", checkPrivateRegistryArgs(args, bundleCheck));
         super("airgap-registry:index:PrivateRegistry", name, {}, opts);
 
         const hostSsh = withBastion(args.host, args.bastion);
@@ -205,8 +207,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         const ips = args.host.ips ?? [];
         const endpoints = registryEndpoints(args.host.names, ips, port);
         const dataDir = args.host.dataDir ?? hostPreparationDefaults.dataDir;
-        const bundle = args.bundlePath !== undefined
-            ? bundleContents(args.bundlePath, verifyBundle(args.bundlePath).manifest as BundleManifest)
+        const bundle = args.bundlePath !== undefined && bundleCheck?.manifest !== undefined
+            ? bundleContents(args.bundlePath, bundleCheck.manifest)
             : { images: [] as ImageArchiveArgs[] };
         const image = bundle.registryImage?.ref ?? args.registryImage ?? hostPreparationDefaults.registryImage;
 

@@ -81,7 +81,7 @@ export function toPrivateRegistryArgs(raw: RawStackConfig, projectDir: string): 
 /** Config defaults for "not set" (`{}`, `""`) read as undefined. Pure. */
 export function unsetAsUndefined<T>(value: T | undefined): T | undefined {
     if (value === undefined || value === null || (value as unknown) === "") return undefined;
-    if (typeof value === "object" && !Array.isArray(value) && Object.keys(value as object).length === 0) return undefined;
+    if (typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0) return undefined;
     return value;
 }
 
@@ -114,8 +114,8 @@ export function readStackConfig(): RawStackConfig {
         certificate: config.getObject<RawStackConfig["certificate"]>("certificate"),
         registryImage: config.get("registryImage"),
         registryImageArchive: config.get("registryImageArchive"),
-        runtime: config.get("runtime") as RawStackConfig["runtime"],
-        cliEngine: config.get("cliEngine") as RawStackConfig["cliEngine"],
+        runtime: config.get<NonNullable<RawStackConfig["runtime"]>>("runtime"),
+        cliEngine: config.get<NonNullable<RawStackConfig["cliEngine"]>>("cliEngine"),
         healthcheck: config.getObject<boolean>("healthcheck"),
         verifyClients: config.getObject<boolean>("verifyClients"),
         bundlePath: config.get("bundlePath"),

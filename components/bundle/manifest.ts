@@ -48,15 +48,16 @@ export function describeFile(dir: string, relPath: string, kind: BundleFileKind,
  */
 export function verifyBundle(dir: string, field = "bundlePath"): { manifest?: BundleManifest; problems: string[] } {
     const manifestPath = path.join(dir, manifestName);
-    let manifest: BundleManifest;
+    let parsed: unknown;
     try {
-        manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8")) as BundleManifest;
+        parsed = JSON.parse(fs.readFileSync(manifestPath, "utf8"));
     } catch (err) {
         return { problems: [`\`${field}\`: cannot read ${manifestPath} (${(err as Error).message})`] };
     }
-    if (manifest.version !== 1 || !Array.isArray(manifest.files)) {
+    if (!isManifest(parsed)) {
         return { problems: [`\`${field}\`: ${manifestPath} is not a version 1 bundle manifest`] };
     }
+    const manifest = parsed;
     const problems: string[] = [];
     for (const file of manifest.files) {
         const full = path.resolve(dir, file.path);
@@ -78,6 +79,11 @@ export function verifyBundle(dir: string, field = "bundlePath"): { manifest?: Bu
         }
     }
     return { manifest, problems };
+}
+
+function isManifest(value: unknown): value is BundleManifest {
+    const v = value as { version?: unknown; files?: unknown } | null;
+    return typeof v === "object" && v !== null && v.version === 1 && Array.isArray(v.files);
 }
 
 /** The files of one kind, in manifest order. Pure. */

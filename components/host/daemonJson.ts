@@ -69,12 +69,12 @@ export function mergeDaemonJson(existingText: string, desired: Record<string, un
     const merged: Record<string, unknown> = { ...existing };
     for (const [key, value] of Object.entries(desired)) {
         if (key === "log-opts" && isObject(existing[key]) && isObject(value)) {
-            merged[key] = { ...(existing[key] as Record<string, unknown>), ...value };
+            merged[key] = { ...existing[key], ...value };
         } else if (key === "exec-opts" && Array.isArray(existing[key]) && Array.isArray(value)) {
             const kept = (existing[key] as unknown[]).filter(
                 (opt) => !(typeof opt === "string" && opt.startsWith("native.cgroupdriver=")),
             );
-            merged[key] = [...kept, ...value];
+            merged[key] = [...kept, ...(value as unknown[])];
         } else {
             merged[key] = value;
         }

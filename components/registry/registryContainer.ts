@@ -70,7 +70,7 @@ export const registryContainerDefaults = {
 
 /** Validates a list of registry users (at least one, valid and unique names); messages name `field`. */
 export function checkUsers(field: string, users: readonly RegistryUserArgs[] | undefined): string[] {
-    if (!Array.isArray(users) || users.length === 0) {
+    if (users === undefined || users.length === 0) {
         return [`\`${field}\` is empty: the registry needs at least one user`];
     }
     const problems = users.map((u, i) => checkIdentifier(`${field}[${i}].name`, u?.name));

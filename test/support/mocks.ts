@@ -91,8 +91,8 @@ export function installMocks(): void {
                 }
                 return { id: `${args.name}-id`, state };
             },
-            call(args: pulumi.runtime.MockCallArgs) {
-                return args.inputs;
+            call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+                return args.inputs as Record<string, unknown>;
             },
         },
         "airgap-registry",
@@ -103,7 +103,7 @@ export function installMocks(): void {
 
 /** Records every resource created under it (a transformation inherited by all descendants). */
 const record: pulumi.ResourceTransformation = (args) => {
-    const parent = args.opts.parent as (pulumi.Resource & { __pulumiType?: string; __name?: string }) | undefined;
+    const parent = args.opts.parent as unknown as { __pulumiType?: string; __name?: string } | undefined;
     const r: RecordedResource = {
         type: args.type,
         name: args.name,
