@@ -121,7 +121,9 @@ export class HostPreparation extends pulumi.ComponentResource {
         const dirs = step("data-dir", dataDirScripts(dataDir, args.removeDataOnDestroy ?? false), {}, [factsCmd]);
         let engineDeps: pulumi.Resource[] = [dirs];
         if (args.enginePackages !== undefined) {
-            const remoteDir = `${dataDir}/bundle/packages`;
+            // A directory per package set: CopyToRemote copies *into* a directory that already
+            // exists, so a changed set must not land on top of an earlier one.
+            const remoteDir = `${dataDir}/bundle/packages-${args.enginePackages.contentHash.slice(0, 12)}`;
             const copy = new command.remote.CopyToRemote(
                 `${name}-engine-packages`,
                 { connection, source: new pulumi.asset.FileArchive(args.enginePackages.dir), remotePath: remoteDir, triggers: [args.enginePackages.contentHash] },
