@@ -17,6 +17,7 @@ ssh_dir="$LAB_STATE/ssh"
 mkdir -p "$ssh_dir" && chmod 700 "$ssh_dir"
 [ -f "$ssh_dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C airgap-lab -f "$ssh_dir/id_ed25519"
 cp "$ssh_dir/id_ed25519.pub" "$ssh_dir/authorized_keys"
+key_id=$(sha256sum "$ssh_dir/authorized_keys" | cut -c1-16)
 
 docker network inspect "$LAB_NET" >/dev/null 2>&1 || docker network create --internal --label airgap-lab=1 "$LAB_NET" >/dev/null
 docker network inspect "$LAB_EDGE_NET" >/dev/null 2>&1 || docker network create --label airgap-lab=1 "$LAB_EDGE_NET" >/dev/null
@@ -25,15 +26,17 @@ run_host() { # container-name hostname image extra-args...
   local name=$1 hostname=$2 image=$3
   shift 3
   if docker container inspect "$name" >/dev/null 2>&1; then
-    # A container of another lab (another checkout: other key, other state dir) is replaced.
+    # A container of another lab (another checkout, or this one with a new key) is replaced: a
+    # host only ever knows the key it was started with.
     if [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.state"}}' "$name")" = "$LAB_STATE" ] &&
+       [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.key"}}' "$name")" = "$key_id" ] &&
        [ "$(docker inspect -f '{{.Config.Image}}' "$name")" = "$image" ]; then
       [ "$(docker inspect -f '{{.State.Running}}' "$name")" = true ] || docker start "$name" >/dev/null
       return
     fi
     docker rm -f "$name" >/dev/null
   fi
-  docker run -d --name "$name" --hostname "$hostname" --label airgap-lab=1 --label "airgap-lab.state=$LAB_STATE" \
+  docker run -d --name "$name" --hostname "$hostname" --label airgap-lab=1 --label "airgap-lab.state=$LAB_STATE" --label "airgap-lab.key=$key_id" \
     -v "$ssh_dir/authorized_keys:/lab/authorized_keys:ro" "$@" "$image" >/dev/null
 }
 
