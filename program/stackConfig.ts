@@ -1,7 +1,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { PrivateRegistryArgs, RegistryClientArgs, RegistryHostArgs } from "../components/privateRegistry";
-import type { SshEndpointArgs } from "../components/host/sshHost";
+import { expandHome, SshEndpointArgs } from "../components/host/sshHost";
 
 /** The stack config of the `airgap-registry` namespace, as read from Pulumi.<stack>.yaml (see Pulumi.yaml). */
 export interface RawStackConfig {
@@ -25,7 +25,7 @@ export interface RawStackConfig {
 
 /** Resolves a path from the config relative to the project directory. */
 function resolvePath(projectDir: string, p: string | undefined): string | undefined {
-    return p === undefined ? undefined : path.resolve(projectDir, p);
+    return p === undefined ? undefined : path.resolve(projectDir, expandHome(p));
 }
 
 function resolveKeys<T extends SshEndpointArgs>(projectDir: string, endpoint: T | undefined): T | undefined {

@@ -1,4 +1,6 @@
 import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { checkAddress, checkFileExists, checkPort } from "../validation";
@@ -26,6 +28,11 @@ export interface SshHostArgs extends SshEndpointArgs {
     readonly bastion?: SshEndpointArgs;
 }
 
+/** A key path with a leading `~/` made absolute (the operator's home), as ssh reads it. Pure. */
+export function expandHome(p: string): string {
+    return p === "~" ? os.homedir() : p.startsWith("~/") ? path.join(os.homedir(), p.slice(2)) : p;
+}
+
 /** Validates an SSH endpoint; messages are prefixed with `field`. */
 export function checkSshEndpoint(field: string, endpoint: SshEndpointArgs | undefined): string[] {
     if (endpoint === undefined || endpoint === null || typeof endpoint !== "object") {
@@ -43,7 +50,7 @@ export function checkSshEndpoint(field: string, endpoint: SshEndpointArgs | unde
     } else if (endpoint.privateKeyPath === undefined && endpoint.privateKey === undefined) {
         problems.push(`\`${field}.privateKeyPath\` (or \`${field}.privateKey\`) is required`);
     } else if (endpoint.privateKeyPath !== undefined) {
-        problems.push(checkFileExists(`${field}.privateKeyPath`, endpoint.privateKeyPath));
+        problems.push(checkFileExists(`${field}.privateKeyPath`, expandHome(endpoint.privateKeyPath)));
     }
     return problems.filter((p): p is string => p !== undefined);
 }
@@ -59,7 +66,7 @@ export function checkSshHost(field: string, host: SshHostArgs | undefined): stri
 
 function privateKeyOf(endpoint: SshEndpointArgs): pulumi.Output<string> {
     if (endpoint.privateKeyPath !== undefined) {
-        return pulumi.secret(fs.readFileSync(endpoint.privateKeyPath, "utf8"));
+        return pulumi.secret(fs.readFileSync(expandHome(endpoint.privateKeyPath), "utf8"));
     }
     return pulumi.secret(pulumi.output(endpoint.privateKey as pulumi.Input<string>));
 }
@@ -107,7 +114,7 @@ export function dockerOverSsh(host: SshHostArgs): { host: string; sshOpts: strin
         "-o", "ConnectTimeout=15",
     ];
     if (host.privateKeyPath !== undefined) {
-        opts.push("-o", "IdentitiesOnly=yes", "-i", host.privateKeyPath);
+        opts.push("-o", "IdentitiesOnly=yes", "-i", expandHome(host.privateKeyPath));
     }
     if (host.bastion !== undefined) {
         const b = host.bastion;
@@ -115,7 +122,7 @@ export function dockerOverSsh(host: SshHostArgs): { host: string; sshOpts: strin
             "ssh", "-W", "%h:%p", "-p", String(b.sshPort ?? 22),
             "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
             "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-            ...(b.privateKeyPath !== undefined ? ["-o", "IdentitiesOnly=yes", "-i", b.privateKeyPath] : []),
+            ...(b.privateKeyPath !== undefined ? ["-o", "IdentitiesOnly=yes", "-i", expandHome(b.privateKeyPath)] : []),
             `${b.user ?? "root"}@${b.address}`,
         ].join(" ");
         opts.push("-o", `ProxyCommand=${jump}`);

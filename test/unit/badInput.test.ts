@@ -1,5 +1,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
+import * as os from "os";
+import * as path from "path";
 import { installMocks } from "../support/mocks";
 import { existingFile } from "../support/fixtures";
 import { PrivateRegistry, PrivateRegistryArgs, checkPrivateRegistryArgs, InvalidArgumentsError } from "../../components";
@@ -77,6 +79,10 @@ describe("stack config", () => {
         assert.equal(args.host.bastion?.privateKeyPath, "/proj/k");
         assert.equal(args.users[0].password, undefined);
         assert.notEqual(args.users[1].password, undefined);
+    });
+    it("`~/` in a path means the operator's home", () => {
+        const args = toPrivateRegistryArgs({ host: { address: "r.lab", privateKeyPath: "~/.ssh/site", names: ["r.lab"] }, users: ["ci"] }, "/proj");
+        assert.equal(args.host.privateKeyPath, path.join(os.homedir(), ".ssh", "site"));
     });
     it("a password for an unknown user is refused, naming the key", () => {
         assert.throws(() => toPrivateRegistryArgs({ users: ["ci"], passwords: { root: "x" } }, "/p"), /`passwords\.root` is set but "root" is not in `users`/);
