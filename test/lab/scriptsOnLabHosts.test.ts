@@ -5,10 +5,12 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    bcryptForUser, certsDirScripts, desiredDaemonKeys, factsScript, mergeDaemonJson, osTrustScripts, parseHostFacts,
+    bcryptForUser, certsDirScripts, desiredDaemonKeys, factsScript, hostsScripts, mergeDaemonJson, osTrustScripts, parseHostFacts,
     renderHtpasswd, renderRegistryConfig, trustCheckScript,
 } from "../../components";
-import { daemonJsonScripts, dataDirScripts, engineScripts, loadImageScripts } from "../../components/host/hostScripts";
+import {
+    daemonJsonScripts, dataDirScripts, dockerGroupScripts, engineScripts, loadImageScripts, selinuxPermissiveScripts,
+} from "../../components/host/hostScripts";
 import { cliRunScripts, readinessScript, writeFileScripts } from "../../components/registry/registryScripts";
 import { projectRoot } from "../support/engine";
 import { labUp, mustRun, onHost, onHostWithFile } from "../support/lab";
@@ -77,6 +79,33 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
         const load = loadImageScripts(state, image, `${dataDir}/images/registry-image.tar`);
         assert.match(run("registry.lab", load.create), /loading airgap-registry\/registry:2\.8/);
         assert.match(run("registry.lab", load.create), /already present/);
+    });
+
+    it("docker group: a user is added and removed again; SELinux absent: nothing changes", () => {
+        run("registry.lab", "id ops >/dev/null 2>&1 || useradd --no-create-home ops");
+        const group = dockerGroupScripts(state, ["ops"]);
+        run("registry.lab", group.create);
+        assert.match(run("registry.lab", "id -nG ops"), /\bdocker\b/);
+        run("registry.lab", group.create);
+        assert.equal(run("registry.lab", `cat ${state}/docker-group-added`).trim(), "ops", "recorded once, though run twice");
+        run("registry.lab", group.delete);
+        assert.doesNotMatch(run("registry.lab", "id -nG ops"), /\bdocker\b/);
+        run("registry.lab", "userdel ops");
+        const selinux = selinuxPermissiveScripts(state);
+        assert.match(run("registry.lab", selinux.create), /selinux: absent/);
+        assert.equal(onHost(cfg, "registry.lab", `test -e ${state}/selinux-was-enforcing`).code, 1);
+        run("registry.lab", selinux.delete);
+    });
+
+    it("/etc/hosts entries are added in place (a bind mount here) and removed without touching other lines", () => {
+        const before = run("client-b.lab", "cat /etc/hosts");
+        const hosts = hostsScripts([{ ip: "10.99.0.7", names: ["mirror.lab", "mirror"] }], "airgap-registry:test");
+        run("client-b.lab", hosts.create);
+        run("client-b.lab", hosts.create);
+        assert.equal(run("client-b.lab", "getent hosts mirror.lab").trim(), "10.99.0.7       mirror.lab mirror");
+        assert.equal(run("client-b.lab", "grep -c 'airgap-registry:test' /etc/hosts").trim(), "1", "one line after two runs");
+        run("client-b.lab", hosts.delete);
+        assert.equal(run("client-b.lab", "cat /etc/hosts"), before);
     });
 
     it("registry: files from stdin (key 0600), container healthy, 401 over verified TLS on the host", () => {
