@@ -7,7 +7,7 @@ import * as path from "path";
 import { sha256Of } from "./host/fileHash";
 import { checkSshHost, SshEndpointArgs, SshHostArgs } from "./host/sshHost";
 import { CertificateAuthority, CertificateAuthorityArgs, checkCertificateAuthorityArgs } from "./pki/certificateAuthority";
-import { checkRegistryCertificateArgs, RegistryCertificate } from "./pki/registryCertificate";
+import { checkCertificateSettings, RegistryCertificate } from "./pki/registryCertificate";
 import { KeySpec } from "./pki/keyAlgorithm";
 import { registryEndpoints } from "./pki/sans";
 import {
@@ -153,7 +153,6 @@ export function checkPrivateRegistryArgs(args: PrivateRegistryArgs, bundleCheck?
                 clientName: c.name,
                 osFamily: c.osFamily,
                 engines: c.engines,
-                endpoints: ["placeholder:1"],
             }),
         );
         if (c.hostsEntry === true && (host?.ips ?? []).length === 0) {
@@ -162,7 +161,7 @@ export function checkPrivateRegistryArgs(args: PrivateRegistryArgs, bundleCheck?
     });
     problems.push(...checkUnique("clients", clients.map((c) => c?.name)).map((p) => p.replace(/`clients\[(\d+)\]`/g, "`clients[$1].name`")));
     problems.push(...checkCertificateAuthorityArgs("ca", args.ca ?? {}));
-    problems.push(...checkRegistryCertificateArgs("certificate", { ...(args.certificate ?? {}), dnsNames: ["placeholder"] }));
+    problems.push(...checkCertificateSettings("certificate", args.certificate ?? {}));
     if (args.registryImageArchive !== undefined) problems.push(checkFileExists("registryImageArchive", args.registryImageArchive));
     if (args.bundlePath !== undefined) {
         if (args.registryImageArchive !== undefined || args.registryImage !== undefined) {

@@ -42,15 +42,9 @@ export const registryCertificateDefaults = {
 /** Server key usages: least privilege for a TLS server (no CA, no client auth). */
 export const serverCertificateUses = ["digital_signature", "key_encipherment", "server_auth"];
 
-/** Validates the plain arguments of a RegistryCertificate; messages name `field`. */
-export function checkRegistryCertificateArgs(field: string, args: Omit<RegistryCertificateArgs, "ca">): string[] {
+/** Validates key, validity and renewal settings of a server certificate; messages name `field`. */
+export function checkCertificateSettings(field: string, args: Omit<RegistryCertificateArgs, "ca" | "dnsNames" | "ipAddresses">): string[] {
     const problems: Array<string | undefined> = [...checkKeySpec(field, args)];
-    const ips = args.ipAddresses ?? [];
-    if (args.dnsNames.length + ips.length === 0) {
-        problems.push(`\`${field}.dnsNames\` and \`${field}.ipAddresses\` are both empty: the registry needs at least one name or IP`);
-    }
-    args.dnsNames.forEach((n, i) => problems.push(checkHostname(`${field}.dnsNames[${i}]`, n)));
-    ips.forEach((ip, i) => problems.push(checkIp(`${field}.ipAddresses[${i}]`, ip)));
     const validity = args.validityHours ?? registryCertificateDefaults.validityHours;
     const renewal = args.earlyRenewalHours ?? registryCertificateDefaults.earlyRenewalHours;
     if (args.validityHours !== undefined) problems.push(checkHours(`${field}.validityHours`, args.validityHours));
@@ -59,6 +53,18 @@ export function checkRegistryCertificateArgs(field: string, args: Omit<RegistryC
         problems.push(`\`${field}.validityHours\` (${validity}) must be longer than \`${field}.earlyRenewalHours\` (${renewal})`);
     }
     return problems.filter((p): p is string => p !== undefined);
+}
+
+/** Validates the plain arguments of a RegistryCertificate; messages name `field`. */
+export function checkRegistryCertificateArgs(field: string, args: Omit<RegistryCertificateArgs, "ca">): string[] {
+    const problems: Array<string | undefined> = [];
+    const ips = args.ipAddresses ?? [];
+    if (args.dnsNames.length + ips.length === 0) {
+        problems.push(`\`${field}.dnsNames\` and \`${field}.ipAddresses\` are both empty: the registry needs at least one name or IP`);
+    }
+    args.dnsNames.forEach((n, i) => problems.push(checkHostname(`${field}.dnsNames[${i}]`, n)));
+    ips.forEach((ip, i) => problems.push(checkIp(`${field}.ipAddresses[${i}]`, ip)));
+    return [...problems.filter((p): p is string => p !== undefined), ...checkCertificateSettings(field, args)];
 }
 
 /**

@@ -47,7 +47,10 @@ export const clientTrustDefaults = {
 };
 
 /** Validates the plain arguments of a ClientTrust; messages name `field`. */
-export function checkClientTrustArgs(field: string, args: Omit<ClientTrustArgs, "caCertPem">): string[] {
+export function checkClientTrustArgs(
+    field: string,
+    args: Omit<ClientTrustArgs, "caCertPem" | "endpoints"> & { readonly endpoints?: readonly string[] },
+): string[] {
     const problems: Array<string | undefined> = [
         ...checkSshHost(field, args.ssh),
         checkIdentifier(`${field}.name`, args.clientName),
@@ -63,7 +66,7 @@ export function checkClientTrustArgs(field: string, args: Omit<ClientTrustArgs, 
         problems.push(checkIp(`${field}.hostsEntries[${i}].ip`, h.ip));
         h.names.forEach((n, j) => problems.push(checkHostname(`${field}.hostsEntries[${i}].names[${j}]`, n)));
     });
-    if (args.endpoints.length === 0) problems.push(`\`${field}.endpoints\` is empty`);
+    if (args.endpoints !== undefined && args.endpoints.length === 0) problems.push(`\`${field}.endpoints\` is empty`);
     return problems.filter((p): p is string => p !== undefined);
 }
 
