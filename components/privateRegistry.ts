@@ -20,7 +20,7 @@ import {
     RegistryUserArgs,
 } from "./registry/registryContainer";
 import { checkClientTrustArgs, ClientTrust } from "./trust/clientTrust";
-import { OsFamily } from "./trust/trustScripts";
+import { OsFamily, TrustEngine } from "./trust/trustScripts";
 import { assertValid, checkFileExists, checkHostname, checkIp, checkPort, checkRemotePath, checkUnique } from "./validation";
 
 /** The registry host: how to reach it and the names clients reach the registry by. */
@@ -49,8 +49,8 @@ export interface RegistryClientArgs extends SshHostArgs {
     readonly name: string;
     /** OS family. Default `"auto"`. */
     readonly osFamily?: OsFamily;
-    /** Engines whose certs.d get the CA. Default `["docker"]`. */
-    readonly engines?: ReadonlyArray<"docker" | "podman">;
+    /** Engines whose per-registry directories get the CA (`docker`, `podman`, `containerd`). Default `["docker"]`. */
+    readonly engines?: readonly TrustEngine[];
     /** Add `/etc/hosts` entries mapping the registry names to `host.ips[0]` (seed 002). Default `false`. */
     readonly hostsEntry?: boolean;
 }

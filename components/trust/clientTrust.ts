@@ -4,7 +4,7 @@ import { sha256Of } from "../host/fileHash";
 import { checkSshHost, sshConnection, SshHostArgs } from "../host/sshHost";
 import { assertValid, checkIdentifier, checkIp, checkHostname } from "../validation";
 import {
-    certsDir,
+    certsDirEntries,
     certsDirRoots,
     certsDirScripts,
     HostsEntry,
@@ -12,6 +12,7 @@ import {
     OsFamily,
     osTrustScripts,
     trustCheckScript,
+    TrustEngine,
 } from "./trustScripts";
 
 /** Arguments of {@link ClientTrust}. */
@@ -26,8 +27,11 @@ export interface ClientTrustArgs {
     readonly endpoints: readonly string[];
     /** OS family of the client. Default `"auto"` (read /etc/os-release). */
     readonly osFamily?: OsFamily;
-    /** Engines whose certs.d directories get the CA. Default `["docker"]`; add `"podman"` for podman clients. */
-    readonly engines?: ReadonlyArray<"docker" | "podman">;
+    /**
+     * Engines whose per-registry directories get the CA. Default `["docker"]`; add `"podman"`
+     * for podman clients and `"containerd"` for Kubernetes nodes (CRI with `config_path`).
+     */
+    readonly engines?: readonly TrustEngine[];
     /** /etc/hosts entries to add (seed 002). Default `[]` (DNS resolves the registry). */
     readonly hostsEntries?: readonly HostsEntry[];
     /** File name (without `.crt`) of the anchor in the OS trust store. Default `"airgap-registry-ca"`. */
@@ -41,7 +45,7 @@ export interface ClientTrustArgs {
 /** Defaults of {@link ClientTrustArgs}, in one place. */
 export const clientTrustDefaults = {
     osFamily: "auto" as OsFamily,
-    engines: ["docker"] as const,
+    engines: ["docker"] as readonly TrustEngine[],
     anchorName: "airgap-registry-ca",
     verify: true,
 };
@@ -59,7 +63,7 @@ export function checkClientTrustArgs(
         problems.push(`\`${field}.osFamily\` must be "debian", "rhel" or "auto", got ${JSON.stringify(args.osFamily)}`);
     }
     (args.engines ?? []).forEach((e, i) => {
-        if (e !== "docker" && e !== "podman") problems.push(`\`${field}.engines[${i}]\` must be "docker" or "podman", got ${JSON.stringify(e)}`);
+        if (!(e in certsDirRoots)) problems.push(`\`${field}.engines[${i}]\` must be "docker", "podman" or "containerd", got ${JSON.stringify(e)}`);
     });
     if (args.anchorName !== undefined) problems.push(checkIdentifier(`${field}.anchorName`, args.anchorName));
     (args.hostsEntries ?? []).forEach((h, i) => {
@@ -106,9 +110,9 @@ export class ClientTrust extends pulumi.ComponentResource {
         ];
         const dirs: string[] = [];
         for (const endpoint of args.endpoints) {
-            const endpointDirs = engines.map((e) => certsDir(certsDirRoots[e], endpoint));
-            dirs.push(...endpointDirs);
-            const scripts = certsDirScripts(endpointDirs);
+            const entries = certsDirEntries(endpoint, engines);
+            dirs.push(...entries.map((e) => e.dir));
+            const scripts = certsDirScripts(entries);
             installed.push(
                 new command.remote.Command(
                     `${name}-certs-d-${endpointKey(endpoint)}`,

@@ -13,7 +13,34 @@ export const osTrustStores = {
 export const certsDirRoots = {
     docker: "/etc/docker/certs.d",
     podman: "/etc/containers/certs.d",
+    containerd: "/etc/containerd/certs.d",
 } as const;
+
+/** An engine ClientTrust can configure: `docker`, `podman` or `containerd` (CRI, `config_path` hosts dirs). */
+export type TrustEngine = keyof typeof certsDirRoots;
+
+/** One per-registry directory to fill: `ca.crt`, plus `hosts.toml` for containerd. */
+export interface CertsDirEntry {
+    readonly dir: string;
+    readonly hostsToml?: string;
+}
+
+/**
+ * containerd's `hosts.toml` for a registry endpoint: the server and its CA, so containerd (and
+ * kubelet pulls through CRI) verify TLS against it without a restart. containerd reads these
+ * directories when its `config_path` points at /etc/containerd/certs.d. Pure.
+ */
+export function containerdHostsToml(endpoint: string, caPath: string): string {
+    return [`server = "https://${endpoint}"`, `ca = "${caPath}"`, ""].join("\n");
+}
+
+/** The directories one endpoint needs for the given engines. Pure. */
+export function certsDirEntries(endpoint: string, engines: readonly TrustEngine[]): CertsDirEntry[] {
+    return engines.map((engine) => {
+        const dir = certsDir(certsDirRoots[engine], endpoint);
+        return engine === "containerd" ? { dir, hostsToml: containerdHostsToml(endpoint, `${dir}/ca.crt`) } : { dir };
+    });
+}
 
 /** `<root>/<host:port>` for a registry endpoint (IPv6 endpoints keep their brackets). Pure. */
 export function certsDir(root: string, endpoint: string): string {
@@ -64,19 +91,27 @@ export function osTrustScripts(anchorName: string, family: OsFamily): { create: 
     };
 }
 
-/** Installs the CA (stdin) as `<dir>/ca.crt` for one endpoint; delete removes it (and the dir when empty). Pure. */
-export function certsDirScripts(dirs: readonly string[]): { create: string; delete: string } {
+/**
+ * Installs the CA (stdin) as `<dir>/ca.crt` in each directory (and containerd's `hosts.toml`
+ * where given); delete removes exactly those files, and the directory when it is then empty. Pure.
+ */
+export function certsDirScripts(entries: ReadonlyArray<CertsDirEntry | string>): { create: string; delete: string } {
+    const list = entries.map((e) => (typeof e === "string" ? { dir: e } : e));
     return {
         create: script(
             ...readCa,
-            ...dirs.flatMap((d) => [
-                `mkdir -p ${shellQuote(d)}`,
-                `install -m 0644 "$ca" ${shellQuote(`${d}/ca.crt`)}`,
-                `echo ${shellQuote(`installed ${d}/ca.crt`)}`,
+            ...list.flatMap((e) => [
+                `mkdir -p ${shellQuote(e.dir)}`,
+                `install -m 0644 "$ca" ${shellQuote(`${e.dir}/ca.crt`)}`,
+                ...(e.hostsToml !== undefined ? [`printf '%s' ${shellQuote(e.hostsToml)} > ${shellQuote(`${e.dir}/hosts.toml`)}`] : []),
+                `echo ${shellQuote(`installed ${e.dir}/ca.crt${e.hostsToml !== undefined ? " and hosts.toml" : ""}`)}`,
             ]),
         ),
         delete: script(
-            ...dirs.flatMap((d) => [`rm -f ${shellQuote(`${d}/ca.crt`)}`, `rmdir ${shellQuote(d)} 2>/dev/null || true`]),
+            ...list.flatMap((e) => [
+                `rm -f ${shellQuote(`${e.dir}/ca.crt`)}${e.hostsToml !== undefined ? ` ${shellQuote(`${e.dir}/hosts.toml`)}` : ""}`,
+                `rmdir ${shellQuote(e.dir)} 2>/dev/null || true`,
+            ]),
         ),
     };
 }

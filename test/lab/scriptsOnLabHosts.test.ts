@@ -5,7 +5,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    bcryptForUser, certsDirScripts, desiredDaemonKeys, factsScript, hostsScripts, mergeDaemonJson, osTrustScripts, parseHostFacts,
+    bcryptForUser, certsDirEntries, certsDirScripts, desiredDaemonKeys, factsScript, hostsScripts, mergeDaemonJson, osTrustScripts, parseHostFacts,
     renderHtpasswd, renderRegistryConfig, trustCheckScript,
 } from "../../components";
 import {
@@ -178,6 +178,22 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
         const byIp = onHost(cfg, "client-a.lab", `curl -sS -o /dev/null https://${ip}:${port}/v2/`);
         assert.equal(byIp.code, 60, byIp.stderr);
         assert.match(byIp.stderr, /no alternative certificate subject name matches target host name/);
+    });
+
+    it("containerd trusts the registry through its hosts directory alone (no OS trust store), and stops after delete", () => {
+        // outsider.lab has the CA nowhere else, so what ctr trusts comes from hosts.toml.
+        const entries = certsDirEntries(endpoint, ["containerd"]);
+        const pull = (hostsDir: boolean) => onHost(cfg, "outsider.lab",
+            `ctr --address /run/docker/containerd/containerd.sock images pull ${hostsDir ? "--hosts-dir /etc/containerd/certs.d " : ""}${endpoint}/hello:1 2>&1`);
+        assert.match(pull(false).stdout, /x509: certificate signed by unknown authority/, "negative twin: no hosts dir");
+        run("outsider.lab", certsDirScripts(entries).create, ca);
+        const trusted = pull(true);
+        assert.notEqual(trusted.code, 0);
+        assert.match(trusted.stdout, /401 Unauthorized/, "TLS verified through hosts.toml; the registry then asks for credentials");
+        assert.doesNotMatch(trusted.stdout, /x509/);
+        run("outsider.lab", certsDirScripts(entries).delete);
+        assert.equal(onHost(cfg, "outsider.lab", `test -e /etc/containerd/certs.d/${endpoint}`).code, 1, "directory removed");
+        assert.match(pull(true).stdout, /x509: certificate signed by unknown authority/);
     });
 
     it("data survives container replacement: same digest after a new container", () => {

@@ -20,7 +20,7 @@ function registryArgs(overrides: Partial<PrivateRegistryArgs> = {}): PrivateRegi
         host: { address: "registry.lab", privateKeyPath: key, names: ["registry.lab"], ips: ["10.10.0.2"], port: 5443 },
         clients: [
             { name: "client-a", address: "client-a.lab", privateKeyPath: key },
-            { name: "client-b", address: "client-b.lab", privateKeyPath: key, osFamily: "rhel", hostsEntry: true },
+            { name: "client-b", address: "client-b.lab", privateKeyPath: key, osFamily: "rhel", hostsEntry: true, engines: ["docker", "containerd"] },
         ],
         users: [{ name: "ci" }, { name: "ops", password: "given-SECRET-pw" }],
         bastion: { address: "127.0.0.1", sshPort: 2222, privateKeyPath: key },
@@ -177,6 +177,8 @@ describe("PrivateRegistry", () => {
         ]);
         assert.match(byName(all, "reg-trust-client-b-os-trust").inputs.create, /^family=rhel$/m);
         assert.match(byName(all, "reg-trust-client-a-certs-d-registry.lab-5443").inputs.create, /'\/etc\/docker\/certs\.d\/registry\.lab:5443\/ca\.crt'/);
+        assert.match(byName(all, "reg-trust-client-b-certs-d-registry.lab-5443").inputs.create, /'\/etc\/containerd\/certs\.d\/registry\.lab:5443\/hosts\.toml'/);
+        assert.doesNotMatch(byName(all, "reg-trust-client-a-certs-d-registry.lab-5443").inputs.create, /containerd/);
         assert.match(byName(all, "reg-trust-client-b-hosts").inputs.create, /10\.10\.0\.2 registry\.lab # airgap-registry:airgap-registry-ca/);
         assert.equal(byName(all, "reg-trust-client-a-os-trust").inputs.stdin, pemFixtures().caCert);
         assert.equal(byName(all, "reg-trust-client-a-check").inputs.connection.proxy.port, 2222, "the shared bastion reaches clients too");

@@ -5,7 +5,7 @@ import * as bcrypt from "bcryptjs";
 import { shellcheck } from "../support/shellcheck";
 import {
     desiredDaemonKeys, mergeDaemonJson, parseHostFacts, factsScript, renderRegistryConfig, renderHtpasswd, bcryptForUser,
-    osTrustScripts, certsDirScripts, hostsScripts, hostsLines, trustCheckScript,
+    osTrustScripts, certsDirScripts, certsDirEntries, hostsScripts, hostsLines, trustCheckScript,
 } from "../../components";
 import {
     daemonJsonScripts, dataDirScripts, dockerGroupScripts, engineScripts, loadImageScripts, selinuxPermissiveScripts,
@@ -120,6 +120,15 @@ describe("trust scripts", () => {
         assert.match(s.create, /install -m 0644 "\$ca" '\/etc\/docker\/certs\.d\/registry\.lab:5443\/ca\.crt'/);
         assert.equal(s.delete, "set -eu\nrm -f '/etc/docker/certs.d/registry.lab:5443/ca.crt'\nrmdir '/etc/docker/certs.d/registry.lab:5443' 2>/dev/null || true\n");
     });
+    it("containerd: ca.crt plus a hosts.toml naming the server and its CA", () => {
+        const [entry] = certsDirEntries("registry.lab:5443", ["containerd"]);
+        assert.equal(entry.dir, "/etc/containerd/certs.d/registry.lab:5443");
+        assert.equal(entry.hostsToml, 'server = "https://registry.lab:5443"\nca = "/etc/containerd/certs.d/registry.lab:5443/ca.crt"\n');
+        const s = certsDirScripts([entry]);
+        assert.match(s.create, /> '\/etc\/containerd\/certs\.d\/registry\.lab:5443\/hosts\.toml'/);
+        assert.match(s.delete, /rm -f '\/etc\/containerd\/certs\.d\/registry\.lab:5443\/ca\.crt' '\/etc\/containerd\/certs\.d\/registry\.lab:5443\/hosts\.toml'/);
+        assert.deepEqual(certsDirEntries("r:1", ["docker", "podman"]), [{ dir: "/etc/docker/certs.d/r:1" }, { dir: "/etc/containers/certs.d/r:1" }]);
+    });
     it("/etc/hosts lines are tagged; delete strips only tagged lines", () => {
         assert.deepEqual(hostsLines([{ ip: "10.0.0.5", names: ["registry.lab", "reg"] }], "airgap-registry:x"), ["10.0.0.5 registry.lab reg # airgap-registry:x"]);
         assert.match(hostsScripts([{ ip: "10.0.0.5", names: ["registry.lab"] }], "airgap-registry:x").delete, /grep -v -F -- '# airgap-registry:x' \/etc\/hosts/);
@@ -150,6 +159,7 @@ describe("every rendered script passes shellcheck", () => {
         ...pairs("os-trust-auto", osTrustScripts("airgap-registry-ca", "auto")),
         ...pairs("os-trust-rhel", osTrustScripts("airgap-registry-ca", "rhel")),
         ...pairs("certs-d", certsDirScripts(["/etc/docker/certs.d/registry.lab:5443", "/etc/containers/certs.d/registry.lab:5443"])),
+        ...pairs("certs-d containerd", certsDirScripts(certsDirEntries("registry.lab:5443", ["containerd"]))),
         ...pairs("hosts", hostsScripts([{ ip: "10.0.0.5", names: ["registry.lab"] }], "airgap-registry:ca")),
         check: trustCheckScript("client-a", ["registry.lab:5443", "10.0.0.5:5443"]),
     };
