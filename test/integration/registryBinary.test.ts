@@ -1,11 +1,12 @@
 import { describe, it, before, after } from "node:test";
 import * as assert from "node:assert/strict";
-import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { bcryptForUser, renderHtpasswd, renderRegistryConfig } from "../../components";
+import { makeLabPki } from "../support/labPki";
 
 // The rendered config.yml and htpasswd, served by a real distribution registry (Debian's
 // docker-registry 2.8, the binary the lab image carries) on 127.0.0.1. Only the container paths
@@ -46,14 +47,11 @@ describe("rendered registry config served by the real registry binary", () => {
     before(async () => {
         assert.ok(fs.existsSync(registryBinary), `${registryBinary} is missing: scripts/ensure-test-tools.sh installs Debian's docker-registry`);
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "airgap-registry-binary-"));
-        const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-        run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=binary test CA",
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost");
-        fs.writeFileSync(path.join(dir, "ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\n");
-        run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "ext.cnf");
+        const pki = makeLabPki("localhost");
         ca = path.join(dir, "ca.crt");
-        fs.writeFileSync(path.join(dir, "chain.pem"), fs.readFileSync(path.join(dir, "server.crt"), "utf8") + fs.readFileSync(ca, "utf8"));
+        fs.writeFileSync(ca, pki.ca);
+        fs.writeFileSync(path.join(dir, "chain.pem"), pki.chain);
+        fs.writeFileSync(path.join(dir, "server.key"), pki.serverKey);
         fs.writeFileSync(path.join(dir, "config.yml"), renderRegistryConfig({ httpSecret: "test-http-secret" }));
         fs.writeFileSync(path.join(dir, "htpasswd"), renderHtpasswd([{ username: "ci", bcryptHash: bcryptForUser("ci", "right-password") }]));
         fs.mkdirSync(path.join(dir, "data"));

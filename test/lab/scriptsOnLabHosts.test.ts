@@ -13,7 +13,7 @@ import {
 } from "../../components/host/hostScripts";
 import { cliRunScripts, readinessScript, writeFileScripts } from "../../components/registry/registryScripts";
 import { projectRoot } from "../support/engine";
-import { labUp, mustRun, onHost, onHostWithFile } from "../support/lab";
+import { labUp, mustRun, onHost } from "../support/lab";
 import { makeLabPki } from "../support/labPki";
 
 // Every script the components render, run for real on the lab's hosts over SSH (through the
@@ -74,7 +74,7 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
         assert.equal(run("registry.lab", daemon.create, merged).trim(), "daemon.json unchanged", "a second run changes nothing");
 
         const tarball = fs.readFileSync(path.join(projectRoot, ".lab", "images", "registry-image.tar"));
-        const copied = onHostWithFile(cfg, "registry.lab", `cat > ${dataDir}/images/registry-image.tar`, tarball);
+        const copied = onHost(cfg, "registry.lab", `cat > ${dataDir}/images/registry-image.tar`, tarball);
         assert.equal(copied.code, 0, copied.stderr);
         const load = loadImageScripts(state, image, `${dataDir}/images/registry-image.tar`);
         assert.match(run("registry.lab", load.create), /loading airgap-registry\/registry:2\.8/);
@@ -141,7 +141,7 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
     let digest = "";
     it("push from client-a: refused without credentials and with a wrong password, accepted after login", () => {
         const sample = fs.readFileSync(path.join(projectRoot, ".lab", "images", "sample-image.tar"));
-        assert.equal(onHostWithFile(cfg, "client-a.lab", "docker load >/dev/null", sample).code, 0);
+        assert.equal(onHost(cfg, "client-a.lab", "docker load >/dev/null", sample).code, 0);
         run("client-a.lab", `docker tag airgap-lab/hello:1 ${endpoint}/hello:1`);
         const anonymous = onHost(cfg, "client-a.lab", `docker push ${endpoint}/hello:1`);
         assert.notEqual(anonymous.code, 0);

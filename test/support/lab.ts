@@ -16,18 +16,12 @@ export interface RemoteRun {
 }
 
 /**
- * Runs `command` on a lab host over SSH (through the bastion), with `stdin`: the way
- * @pulumi/command's remote.Command runs its create/delete text in the user's shell.
+ * Runs `command` on a lab host over SSH (through the bastion), with `stdin` (text, or the bytes
+ * of a tarball): the way @pulumi/command's remote.Command runs its create/delete text in the
+ * user's shell.
  */
-export function onHost(sshConfig: string, host: string, command: string, stdin = ""): RemoteRun {
+export function onHost(sshConfig: string, host: string, command: string, stdin: string | Buffer = ""): RemoteRun {
     const r = spawnSync("ssh", ["-F", sshConfig, host, command], { input: stdin, encoding: "utf8", timeout: 300_000, maxBuffer: 64 << 20 });
-    if (r.error) throw r.error;
-    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Like {@link onHost} with binary stdin (image tarballs). */
-export function onHostWithFile(sshConfig: string, host: string, command: string, stdin: Buffer): RemoteRun {
-    const r = spawnSync("ssh", ["-F", sshConfig, host, command], { input: stdin, encoding: "utf8", timeout: 300_000 });
     if (r.error) throw r.error;
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-/** A CA and a server certificate for one registry name, made with openssl (the tls plugin's job in a real stack). */
+/** A CA and a server certificate for one registry name, made with openssl (the tls provider's job in a stack). */
 export interface LabPki {
     readonly ca: string;
     /** Server certificate followed by the CA. */
