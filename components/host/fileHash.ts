@@ -1,8 +1,18 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 
-/** SHA-256 (hex) of a file on the operator's machine, read in chunks (image tarballs are large). */
+const fileHashes = new Map<string, string>();
+
+/**
+ * SHA-256 (hex) of a file on the operator's machine, read in chunks (image tarballs are large).
+ * Remembered per path, size and modification time, so a file that a preview checks twice (the
+ * bundle manifest, then the copy's trigger) is read once.
+ */
 export function sha256File(path: string): string {
+    const stat = fs.statSync(path);
+    const key = `${path}\0${stat.size}\0${stat.mtimeMs}`;
+    const known = fileHashes.get(key);
+    if (known !== undefined) return known;
     const hash = crypto.createHash("sha256");
     const fd = fs.openSync(path, "r");
     try {
@@ -14,7 +24,9 @@ export function sha256File(path: string): string {
     } finally {
         fs.closeSync(fd);
     }
-    return hash.digest("hex");
+    const digest = hash.digest("hex");
+    fileHashes.set(key, digest);
+    return digest;
 }
 
 /** SHA-256 (hex) of strings, in order; used as content hashes in triggers and labels. */

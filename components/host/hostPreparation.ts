@@ -3,7 +3,7 @@ import * as command from "@pulumi/command";
 import { assertValid, checkFileExists, checkIdentifier, checkRemotePath } from "../validation";
 import { DaemonSettings, desiredDaemonKeys, mergeDaemonJson } from "./daemonJson";
 import { factsScript, HostFacts, parseHostFacts } from "./facts";
-import { sha256File } from "./fileHash";
+import { copyFileByHash } from "./copyByHash";
 import {
     daemonJsonScripts,
     dataDirScripts,
@@ -145,16 +145,15 @@ export class HostPreparation extends pulumi.ComponentResource {
         const daemon = step("daemon-json", daemonJsonScripts(stateDir), { stdin: daemonJson }, last);
 
         if (args.storageArchive !== undefined) {
-            const archiveSha = sha256File(args.storageArchive);
             const remoteArchive = `${dataDir}/images/registry-storage.tar.gz`;
-            const copy = new command.remote.CopyToRemote(
+            const { copy, sha256 } = copyFileByHash(
                 `${name}-storage-archive`,
-                { connection, source: new pulumi.asset.FileAsset(args.storageArchive), remotePath: remoteArchive, triggers: [archiveSha] },
+                { connection, localPath: args.storageArchive, remotePath: remoteArchive },
                 { parent: this, dependsOn: [dirs] },
             );
             new command.remote.Command(
                 `${name}-storage-restore`,
-                { connection, create: storageRestoreScript(dataDir, remoteArchive), triggers: [archiveSha] },
+                { connection, create: storageRestoreScript(dataDir, remoteArchive), triggers: [sha256] },
                 { parent: this, dependsOn: [copy] },
             );
         }
@@ -163,18 +162,13 @@ export class HostPreparation extends pulumi.ComponentResource {
         let archivePath: string | undefined;
         let archiveHash: string | undefined;
         if (args.registryImageArchive !== undefined) {
-            archiveHash = sha256File(args.registryImageArchive);
             archivePath = `${dataDir}/images/registry-image.tar`;
-            const copy = new command.remote.CopyToRemote(
+            const { copy, sha256 } = copyFileByHash(
                 `${name}-image-archive`,
-                {
-                    connection,
-                    source: new pulumi.asset.FileAsset(args.registryImageArchive),
-                    remotePath: archivePath,
-                    triggers: [archiveHash],
-                },
+                { connection, localPath: args.registryImageArchive, remotePath: archivePath },
                 { parent: this, dependsOn: [dirs] },
             );
+            archiveHash = sha256;
             imageDeps = [daemon, copy];
         }
         const load = step(

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { populateScript, servedName } from "../bundle/bundleScripts";
+import { copyFileByHash } from "../host/copyByHash";
 import { hostPreparationDefaults } from "../host/hostPreparation";
 import { sshConnection, SshHostArgs } from "../host/sshHost";
 
@@ -53,9 +54,9 @@ export class RegistryPopulation extends pulumi.ComponentResource {
         const dataDir = args.dataDir ?? hostPreparationDefaults.dataDir;
         const copies = args.images.map((img) => {
             const remotePath = `${dataDir}/images/serve-${imageKey(img.ref)}.tar`;
-            const copy = new command.remote.CopyToRemote(
+            const { copy } = copyFileByHash(
                 `${name}-archive-${imageKey(img.ref)}`,
-                { connection, source: new pulumi.asset.FileAsset(img.path), remotePath, triggers: [img.sha256] },
+                { connection, localPath: img.path, remotePath, sha256: img.sha256 },
                 { parent: this },
             );
             return { copy, remotePath, ref: img.ref };
