@@ -1,118 +1,137 @@
 #!/usr/bin/env bash
-# Makes the Pulumi engine available with no internet: the `pulumi` CLI, the Node.js language
-# host and the resource plugins, at the versions the npm SDKs in package.json are pinned to.
+# Makes the Pulumi engine available with no internet: the `pulumi` CLI, its Node.js language
+# host and the four resource plugins, at the versions of the npm SDKs in package-lock.json.
 #
-#   export PATH="$(npm run -s toolchain | tail -1):$PATH"
+#   export PATH="$(npm run -s toolchain | tail -1):$PATH"     (then: source scripts/pulumi-env.sh)
 #
-# Order: binaries already on PATH at the right versions are used as they are; else the cache
-# (${AIRGAP_REGISTRY_CACHE:-~/.cache/airgap-registry}/toolchain/<versions>/bin) is used when its
-# binaries answer with the right versions; else they are built from their Go modules through the
-# Go module proxy (GOMODCACHE and GOCACHE live in the cache too). Progress goes to stderr; the
-# LAST line of stdout is the directory holding `pulumi` and the plugins.
+# Where the engine comes from, in this order:
+#   1. AIRGAP_REGISTRY_PULUMI_DIST, a directory of release tarballs with SHA256SUMS (what an
+#      operator carries into a site). When set, it is used and nothing else.
+#   2. An install this script already made (the CLI in the cache, the plugins in PULUMI_HOME).
+#   3. A `pulumi` already on PATH at the pinned version whose plugins are installed in the
+#      user's own PULUMI_HOME (an ordinary Pulumi install): used as it is.
+#   4. The team's shared dist, ../shared/pulumi-dist beside this checkout, if it exists.
+# From a dist: every file is checked against SHA256SUMS first (a missing or altered file fails
+# naming it), the CLI is extracted into ${AIRGAP_REGISTRY_CACHE:-~/.cache/airgap-registry}/,
+# and the plugins are installed with `pulumi plugin install resource NAME VERSION --file ...`
+# into the PULUMI_HOME of the project's scripted runs (.pulumi-state/home, scripts/pulumi-env.sh).
+# Nothing is downloaded, ever. Progress goes to stderr; the LAST line of stdout is the directory
+# holding `pulumi`.
 set -euo pipefail
-
-PULUMI_VERSION=3.248.0
-# The standalone language-host module (sdk/nodejs/cmd/pulumi-language-nodejs/v3) is not served by
-# the module proxy here; sdk/v3 v3.68.0 is the last release that carries the host as a package.
-# It speaks the same gRPC protocol and runs the 3.248 Node.js SDK (checked by test/engine).
-LANGHOST_SDK_VERSION=3.68.0
-
-# Resource plugins: name, version (= npm SDK version), Go module, pseudo-version of the tagged commit.
-PLUGINS=(
-  "tls 5.5.1 github.com/pulumi/pulumi-tls/provider/v5 v5.0.0-20260722185624-c3b9a61e7075"
-  "random 4.21.1 github.com/pulumi/pulumi-random/provider/v4 v4.0.0-20260722185042-f2d8b029d0f7"
-  "command 1.2.1 github.com/pulumi/pulumi-command/provider v0.0.0-20260303235922-7f3eb6f3b77c"
-  "docker 5.0.0 github.com/pulumi/pulumi-docker/provider/v5 v5.0.0-20260421125334-c2baf6a4997f"
-)
-
-CACHE=${AIRGAP_REGISTRY_CACHE:-$HOME/.cache/airgap-registry}
-ROOT="$CACHE/toolchain/pulumi-$PULUMI_VERSION"
-BIN="$ROOT/bin"
-export GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" GOFLAGS=-mod=mod GOSUMDB=off GOTOOLCHAIN=local CGO_ENABLED=0
-mkdir -p "$BIN" "$ROOT/work" "$ROOT/logs"
-
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 say() { echo "toolchain: $*" >&2; }
 fail() { echo "toolchain: ERROR: $*" >&2; exit 1; }
 
-command -v go >/dev/null 2>&1 || fail "go is not installed (need Go >= 1.25 to build the Pulumi engine)"
+# The one place versions are pinned is package-lock.json: the CLI equals @pulumi/pulumi and
+# every plugin equals its npm SDK.
+lock_version() { # npm package -> the version package-lock.json installs
+  node -e 'const l=require(process.argv[1]); const p=l.packages["node_modules/"+process.argv[2]];
+           if(!p){process.exit(1)} console.log(p.version)' "$ROOT/package-lock.json" "$1" \
+    || fail "package-lock.json has no $1: cannot tell which version to install"
+}
+PULUMI_VERSION=$(lock_version @pulumi/pulumi)
+PLUGINS=()
+for name in tls random command docker; do PLUGINS+=("$name $(lock_version "@pulumi/$name")"); done
 
-cli_ok() { [ -x "$1" ] && [ "$("$1" version 2>/dev/null)" = "v$PULUMI_VERSION" ]; }
-langhost_ok() { [ -x "$1" ] && go version -m "$1" 2>/dev/null | grep -qE "github.com/pulumi/pulumi/sdk/v3[[:space:]]+v$LANGHOST_SDK_VERSION[[:space:]]"; }
+# The engine environment of the project's scripted runs (PULUMI_HOME, no downloads).
+source "$ROOT/scripts/pulumi-env.sh"
 
-# A throwaway main module in the cache; prints the Go error and the module on failure.
-build_in_module() { # dir module-line... -- package output ldflags
-  local dir=$1 log=$2 pkg=$3 out=$4 ldflags=$5
-  shift 5
-  mkdir -p "$dir"
-  printf '%s\n' "$@" > "$dir/go.mod"
-  printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" > "$dir/tools.go"
-  say "building $pkg (log: $log)"
-  local start=$SECONDS
-  if ! (cd "$dir" && go mod tidy && go build -trimpath -o "$out" -ldflags "$ldflags" "$pkg") > "$log" 2>&1; then
-    grep -v '^go: downloading' "$log" | tail -20 >&2
-    return 1
-  fi
-  say "built $(basename "$out") in $((SECONDS - start))s"
+CACHE=${AIRGAP_REGISTRY_CACHE:-$HOME/.cache/airgap-registry}
+BIN="$CACHE/pulumi-v$PULUMI_VERSION/pulumi"
+CLI_TARBALL="pulumi-v$PULUMI_VERSION-linux-x64.tar.gz"
+plugin_tarball() { echo "pulumi-resource-$1-v$2-linux-amd64.tar.gz"; }
+plugin_dir() { echo "$1/plugins/resource-$2-v$3"; } # pulumi-home name version
+
+cli_ok() { [ -x "$1/pulumi" ] && [ "$("$1/pulumi" version 2>/dev/null)" = "v$PULUMI_VERSION" ] && [ -x "$1/pulumi-language-nodejs" ]; }
+plugins_in() { # pulumi-home: every pinned plugin installed there (binary present, no partial install)
+  local home=$1 entry name version dir
+  for entry in "${PLUGINS[@]}"; do
+    read -r name version <<< "$entry"
+    dir=$(plugin_dir "$home" "$name" "$version")
+    [ -x "$dir/pulumi-resource-$name" ] && [ ! -e "$dir.partial" ] || return 1
+  done
+}
+missing_plugins() { # pulumi-home -> the pinned plugins not installed there, one per line
+  local home=$1 entry name version
+  for entry in "${PLUGINS[@]}"; do
+    read -r name version <<< "$entry"
+    [ -x "$(plugin_dir "$home" "$name" "$version")/pulumi-resource-$name" ] || echo "  resource $name v$version"
+  done
 }
 
-# 1. The CLI.
-if cli_ok "$BIN/pulumi"; then
-  say "pulumi v$PULUMI_VERSION cached"
-elif command -v pulumi >/dev/null 2>&1 && cli_ok "$(command -v pulumi)"; then
-  ln -sf "$(command -v pulumi)" "$BIN/pulumi"; say "using pulumi from PATH"
-else
-  build_in_module "$ROOT/work/cli" "$ROOT/logs/cli.log" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$BIN/pulumi" \
-    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
-    "module airgap-registry-toolchain/cli" "" "go 1.25.11" "" \
-    "require (" "  github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION" "  github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION" ")" "" \
-    "replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e" \
-    || fail "could not build the pulumi CLI from github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION (Go error above; full log $ROOT/logs/cli.log)"
-  cli_ok "$BIN/pulumi" || fail "built pulumi does not answer 'pulumi version' with v$PULUMI_VERSION"
+verify_dist() { # dist-dir: SHA256SUMS present, and every file the install needs listed and intact
+  local dist=$1 file want got
+  [ -d "$dist" ] || fail "the Pulumi dist directory $dist does not exist"
+  [ -f "$dist/SHA256SUMS" ] || fail "$dist/SHA256SUMS is missing: the dist cannot be verified"
+  local needed=("$CLI_TARBALL")
+  for entry in "${PLUGINS[@]}"; do needed+=("$(plugin_tarball $entry)"); done
+  for file in "${needed[@]}"; do
+    [ -f "$dist/$file" ] || fail "$dist/$file is missing (needed for pulumi v$PULUMI_VERSION and the pinned plugins)"
+    want=$(awk -v f="$file" '$2 == f || $2 == "*" f { print $1 }' "$dist/SHA256SUMS")
+    [ -n "$want" ] || fail "$file is not listed in $dist/SHA256SUMS"
+    got=$(sha256sum "$dist/$file" | cut -d' ' -f1)
+    [ "$got" = "$want" ] || fail "$dist/$file does not match its SHA-256 in SHA256SUMS (altered or truncated): expected $want, got $got"
+  done
+  say "verified ${#needed[@]} files of $dist against SHA256SUMS"
+}
+
+install_from_dist() { # dist-dir
+  local dist=$1 start=$SECONDS
+  verify_dist "$dist"
+  if ! cli_ok "$BIN"; then
+    local tmp
+    tmp=$(mktemp -d "$CACHE/.extract.XXXXXX")
+    tar -xzf "$dist/$CLI_TARBALL" -C "$tmp"
+    cli_ok "$tmp/pulumi" || fail "$CLI_TARBALL does not hold pulumi v$PULUMI_VERSION with pulumi-language-nodejs"
+    rm -rf "$(dirname "$BIN")" && mv "$tmp" "$(dirname "$BIN")"
+    say "extracted pulumi v$PULUMI_VERSION and its Node.js language host into $BIN"
+  fi
+  for entry in "${PLUGINS[@]}"; do
+    read -r name version <<< "$entry"
+    if [ -x "$(plugin_dir "$PULUMI_HOME" "$name" "$version")/pulumi-resource-$name" ]; then continue; fi
+    "$BIN/pulumi" plugin install resource "$name" "$version" --file "$dist/$(plugin_tarball "$name" "$version")" --non-interactive >&2 \
+      || fail "pulumi plugin install resource $name $version --file $dist/$(plugin_tarball "$name" "$version") failed"
+  done
+  plugins_in "$PULUMI_HOME" || fail "plugins missing in $PULUMI_HOME after install:
+$(missing_plugins "$PULUMI_HOME")"
+  say "pulumi v$PULUMI_VERSION with plugins ${PLUGINS[*]} ready from $dist in $((SECONDS - start))s"
+}
+
+mkdir -p "$CACHE"
+if [ -n "${AIRGAP_REGISTRY_PULUMI_DIST:-}" ]; then
+  install_from_dist "$AIRGAP_REGISTRY_PULUMI_DIST"
+  echo "$BIN"; exit 0
 fi
-
-# 2. The Node.js language host.
-if langhost_ok "$BIN/pulumi-language-nodejs"; then
-  say "pulumi-language-nodejs (sdk v$LANGHOST_SDK_VERSION) cached"
-else
-  build_in_module "$ROOT/work/langhost" "$ROOT/logs/langhost.log" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
-    "$BIN/pulumi-language-nodejs" "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$LANGHOST_SDK_VERSION" \
-    "module airgap-registry-toolchain/langhost" "" "go 1.21" "" "require github.com/pulumi/pulumi/sdk/v3 v$LANGHOST_SDK_VERSION" \
-    || fail "could not build pulumi-language-nodejs from github.com/pulumi/pulumi/sdk/v3@v$LANGHOST_SDK_VERSION (Go error above)"
-  langhost_ok "$BIN/pulumi-language-nodejs" || fail "built pulumi-language-nodejs does not report v$LANGHOST_SDK_VERSION"
+if cli_ok "$BIN" && plugins_in "$PULUMI_HOME"; then
+  say "pulumi v$PULUMI_VERSION and plugins ready (cache $BIN, plugins in $PULUMI_HOME)"
+  echo "$BIN"; exit 0
 fi
-
-# 3. The dynamic-provider plugin: a wrapper that runs @pulumi/pulumi's dynamic provider from the
-#    project's node_modules (the same thing the npm package ships as a shell script).
-cat > "$BIN/pulumi-resource-pulumi-nodejs" <<'WRAP'
-#!/bin/sh
-script=$(node -e "console.log(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))") || exit 1
-exec node "$script" "$@"
-WRAP
-chmod +x "$BIN/pulumi-resource-pulumi-nodejs"
-
-# 4. Resource plugins. A plugin is usable when `pulumi-resource-<name>` is on PATH or in $BIN and
-#    was built for the pinned version (recorded next to it). Otherwise try its Go module.
-: > "$ROOT/plugins.status"
-for entry in "${PLUGINS[@]}"; do
-  read -r name version module pseudo <<< "$entry"
-  target="$BIN/pulumi-resource-$name"
-  if [ -x "$target" ] && [ "$(cat "$target.version" 2>/dev/null)" = "$version" ]; then
-    say "pulumi-resource-$name $version cached"; echo "$name $version ok" >> "$ROOT/plugins.status"; continue
-  fi
-  if onpath=$(command -v "pulumi-resource-$name" 2>/dev/null) && [ "$onpath" != "$target" ]; then
-    ln -sf "$onpath" "$target"; echo "$version" > "$target.version"
-    say "using pulumi-resource-$name from PATH ($onpath)"; echo "$name $version ok" >> "$ROOT/plugins.status"; continue
-  fi
-  say "resolving $module@$pseudo (pulumi-resource-$name $version)"
-  if err=$(cd "$ROOT/work" && GOFLAGS=-mod=mod go list -m -json "$module@$pseudo" 2>&1 >/dev/null); then
-    say "  $module@$pseudo resolves; building it needs the provider-specific steps in docs/toolchain.md"
-    echo "$name $version unbuilt" >> "$ROOT/plugins.status"
-  else
-    say "  UNAVAILABLE pulumi-resource-$name $version: the Go module proxy refused $module@$pseudo:"
-    printf '%s\n' "$err" | sed 's/^/    /' >&2
-    echo "$name $version unavailable" >> "$ROOT/plugins.status"
-  fi
-done
-ok=$(grep -c ' ok$' "$ROOT/plugins.status" || true)
-say "resource plugins ready: $ok of ${#PLUGINS[@]} (status in $ROOT/plugins.status)"
-echo "$BIN"
+# An ordinary install: pulumi on PATH at the pinned version, plugins in the user's PULUMI_HOME.
+# Its plugin directories are linked into the project's PULUMI_HOME; the files are not copied.
+ambient=$(PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$BIN" | paste -sd:) command -v pulumi 2>/dev/null || true)
+user_home=${AIRGAP_REGISTRY_USER_PULUMI_HOME:-$HOME/.pulumi}
+if [ -n "$ambient" ] && cli_ok "$(dirname "$ambient")" && plugins_in "$user_home"; then
+  mkdir -p "$PULUMI_HOME/plugins"
+  for entry in "${PLUGINS[@]}"; do
+    read -r name version <<< "$entry"
+    ln -sfn "$(plugin_dir "$user_home" "$name" "$version")" "$(plugin_dir "$PULUMI_HOME" "$name" "$version")"
+  done
+  say "using pulumi v$PULUMI_VERSION from PATH ($ambient) with the plugins of $user_home"
+  dirname "$ambient"; exit 0
+fi
+shared="$ROOT/../shared/pulumi-dist"
+if [ -d "$shared" ]; then
+  install_from_dist "$(cd "$shared" && pwd)"
+  echo "$BIN"; exit 0
+fi
+{
+  echo "toolchain: ERROR: no Pulumi engine at the pinned versions. Needed: pulumi v$PULUMI_VERSION (with pulumi-language-nodejs) and:"
+  missing_plugins "$PULUMI_HOME"
+  if [ -n "$ambient" ]; then echo "  ($ambient is $("$ambient" version 2>/dev/null || echo 'not runnable'); plugins looked for in $user_home/plugins)"; fi
+  echo "Get them one of two ways:"
+  echo "  1. a dist directory of the release tarballs ($CLI_TARBALL, pulumi-resource-<name>-v<version>-linux-amd64.tar.gz"
+  echo "     and SHA256SUMS): set AIRGAP_REGISTRY_PULUMI_DIST=/path/to/it, or place it at $shared;"
+  echo "  2. an ordinary Pulumi install with internet: pulumi v$PULUMI_VERSION on PATH, then"
+  for entry in "${PLUGINS[@]}"; do echo "       pulumi plugin install resource $entry"; done
+} >&2
+exit 1

@@ -9,8 +9,10 @@ export const projectRoot = path.resolve(__dirname, "..", "..", "..");
 export const labPassphrase = "airgap-registry-lab-only";
 
 /**
- * The environment of every scripted Pulumi run: the toolchain first on PATH, a file backend and
- * PULUMI_HOME inside the gitignored .pulumi-state/, no update checks and no plugin downloads.
+ * The environment of every scripted Pulumi run (as scripts/pulumi-env.sh): the toolchain first on
+ * PATH, PULUMI_HOME in the gitignored .pulumi-state/ (where scripts/toolchain.sh installed the
+ * plugins), a file backend in `stateDir`, no update checks, no plugin downloads and only the exact
+ * plugin versions of PULUMI_HOME.
  */
 export function pulumiEnv(stateDir = path.join(projectRoot, ".pulumi-state")): NodeJS.ProcessEnv {
     const bin = process.env.AIRGAP_REGISTRY_TOOLCHAIN_BIN;
@@ -18,15 +20,15 @@ export function pulumiEnv(stateDir = path.join(projectRoot, ".pulumi-state")): N
         throw new Error("AIRGAP_REGISTRY_TOOLCHAIN_BIN is not set: run the engine tests through `npm test` (scripts/test.sh builds the toolchain)");
     }
     fs.mkdirSync(path.join(stateDir, "backend"), { recursive: true });
-    fs.mkdirSync(path.join(stateDir, "home"), { recursive: true });
     return {
         ...process.env,
         PATH: `${bin}:${process.env.PATH}`,
-        PULUMI_HOME: path.join(stateDir, "home"),
+        PULUMI_HOME: path.join(projectRoot, ".pulumi-state", "home"),
         PULUMI_BACKEND_URL: `file://${path.join(stateDir, "backend")}`,
         PULUMI_CONFIG_PASSPHRASE: labPassphrase,
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
         PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
         NO_COLOR: "1",
     };
