@@ -8,7 +8,7 @@ import { checkSshHost, dockerOverSsh, sshConnection, SshHostArgs } from "../host
 import { assertValid, checkIdentifier, checkPort, checkRemotePath, checkUnique } from "../validation";
 import { containerPort, renderRegistryConfig } from "./configYml";
 import { bcryptForUser, renderHtpasswd } from "./htpasswd";
-import { cliRunScripts, healthcheckCommand, readinessScript, registryVolumes, writeFileScripts } from "./registryScripts";
+import { cliRunScripts, healthcheckCommand, readinessScript, registryVolumes, runtimeHandoverScript, writeFileScripts } from "./registryScripts";
 
 /** A registry user. */
 export interface RegistryUserArgs {
@@ -190,6 +190,12 @@ export class RegistryContainer extends pulumi.ComponentResource {
         let container: pulumi.Resource;
         if (runtime === "docker-provider") {
             const provider = new docker.Provider(`${name}-docker`, dockerOverSsh(args.ssh), { parent: this });
+            // A switch from the cli runtime: its container (same name) goes first.
+            const handover = new command.remote.Command(
+                `${name}-handover`,
+                { connection, create: runtimeHandoverScript(containerName) },
+                { parent: this, dependsOn: files },
+            );
             const c = new docker.Container(
                 `${name}-container`,
                 {
@@ -211,7 +217,7 @@ export class RegistryContainer extends pulumi.ComponentResource {
                         }
                         : {}),
                 },
-                { parent: this, provider, dependsOn: files, deleteBeforeReplace: true },
+                { parent: this, provider, dependsOn: [...files, handover], deleteBeforeReplace: true },
             );
             containerId = c.id;
             container = c;

@@ -54,6 +54,7 @@ export function cliRunScripts(spec: RunSpec): { create: string; delete: string }
         `-p ${spec.port}:${containerPort}`,
         ...registryVolumes(spec.dataDir).map((v) => `-v ${shellQuote(`${v.hostPath}:${v.containerPath}${v.readOnly ? ":ro" : ""}`)}`),
         `--label ${shellQuote(`airgap-registry.content-sha256=${spec.contentHash}`)}`,
+        `--label ${runtimeLabel}=cli`,
         ...(spec.healthcheck
             ? [`--health-cmd ${shellQuote(healthcheckCommand.slice(1).join(" "))} --health-interval 10s --health-timeout 5s --health-retries 3 --health-start-period 5s`]
             : []),
@@ -73,8 +74,37 @@ export function cliRunScripts(spec: RunSpec): { create: string; delete: string }
             "done",
             `${e} inspect --format '{{.Id}}' ${name}`,
         ),
-        delete: script(`${e} rm -f ${name} >/dev/null 2>&1 || true`),
+        // Only a container this runtime started: after a switch to the docker provider, the
+        // container of that name is the provider's and must stay.
+        delete: script(
+            `if [ "$(${cliRuntimeOf(e, name)})" = cli ]; then ${e} rm -f ${name} >/dev/null; echo "removed container ${spec.containerName}"; fi`,
+        ),
     };
+}
+
+/** Label that records which runtime started the registry container (`cli` only). */
+export const runtimeLabel = "airgap-registry.runtime";
+
+function cliRuntimeOf(engine: "docker" | "podman", quotedName: string): string {
+    return `${engine} inspect --format '{{index .Config.Labels "${runtimeLabel}"}}' ${quotedName} 2>/dev/null || true`;
+}
+
+/**
+ * Runs before the docker provider creates the registry container: removes a container of the
+ * same name that the `cli` runtime started (its label says so), so that switching runtimes
+ * hands the registry over instead of failing on the name. Any other container is left alone.
+ * Pure.
+ */
+export function runtimeHandoverScript(containerName: string): string {
+    const name = shellQuote(containerName);
+    return script(
+        `if [ "$(${cliRuntimeOf("docker", name)})" = cli ]; then`,
+        `  docker rm -f ${name} >/dev/null`,
+        `  echo "removed the cli runtime's container ${containerName}: the docker provider runs it from now on"`,
+        "else",
+        `  echo "no cli-runtime container named ${containerName}"`,
+        "fi",
+    );
 }
 
 /**

@@ -99,6 +99,7 @@ describe("RegistryContainer", () => {
             ["command:remote:Command", "rc-config"],
             ["command:remote:Command", "rc-htpasswd"],
             ["pulumi:providers:docker", "rc-docker"],
+            ["command:remote:Command", "rc-handover"],
             ["docker:index/container:Container", "rc-container"],
             ["command:remote:Command", "rc-ready"],
         ]);
@@ -120,6 +121,8 @@ describe("RegistryContainer", () => {
         assert.equal(c.labels[0].value, await valueOf(reg.contentHash));
         assert.deepEqual(c.healthcheck.tests, ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:5001/debug/health"]);
         assert.equal(c.image, "registry:2");
+        // A container the cli runtime left (its label says so) is removed before the provider's is created.
+        assert.match(byName(all, "rc-handover").inputs.create, /= cli \]; then\n  docker rm -f 'airgap-registry'/);
         // Files: key 0600, config rendered with the generated http secret, htpasswd with both users.
         assert.match(byName(all, "rc-server-key").inputs.create, /chmod 0600/);
         assert.equal(byName(all, "rc-server-key").inputs.stdin, mockSecrets.privateKey("server"));
@@ -149,7 +152,9 @@ describe("RegistryContainer", () => {
         assert.match(run.inputs.create, /-v '\/var\/lib\/airgap-registry\/data:\/var\/lib\/registry'/);
         assert.match(run.inputs.create, /-v '\/var\/lib\/airgap-registry\/certs:\/certs:ro'/);
         assert.match(run.inputs.create, /--label 'airgap-registry\.content-sha256=[0-9a-f]{64}'/);
-        assert.equal(run.inputs.delete, "set -eu\npodman rm -f 'airgap-registry' >/dev/null 2>&1 || true\n");
+        assert.match(run.inputs.create, /--label airgap-registry\.runtime=cli/);
+        // Delete removes only a container the cli runtime started (not the docker provider's after a switch).
+        assert.match(run.inputs.delete, /podman inspect --format '\{\{index \.Config\.Labels "airgap-registry\.runtime"\}\}' 'airgap-registry'.*= cli \]; then podman rm -f 'airgap-registry'/);
     });
 });
 
@@ -167,8 +172,8 @@ describe("PrivateRegistry", () => {
             ["airgap-registry:trust:ClientTrust", "reg-trust-client-a"],
             ["airgap-registry:trust:ClientTrust", "reg-trust-client-b"],
         ]);
-        // root, PrivateRegistry, CA (3), certificate (4), host (6), registry (10), client-a (5), client-b (6)
-        assert.equal(all.length, 1 + 1 + 3 + 4 + 6 + 10 + 5 + 6, "resource count");
+        // root, PrivateRegistry, CA (3), certificate (4), host (6), registry (11), client-a (5), client-b (6)
+        assert.equal(all.length, 1 + 1 + 3 + 4 + 6 + 11 + 5 + 6, "resource count");
         assert.deepEqual(children(all, "reg-trust-client-a").map((r) => r.name), [
             "reg-trust-client-a-os-trust", "reg-trust-client-a-certs-d-registry.lab-5443", "reg-trust-client-a-certs-d-10.10.0.2-5443", "reg-trust-client-a-check",
         ]);

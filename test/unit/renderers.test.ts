@@ -10,7 +10,7 @@ import {
 import {
     daemonJsonScripts, dataDirScripts, dockerGroupScripts, engineScripts, loadImageScripts, selinuxPermissiveScripts,
 } from "../../components/host/hostScripts";
-import { cliRunScripts, readinessScript, writeFileScripts } from "../../components/registry/registryScripts";
+import { cliRunScripts, readinessScript, runtimeHandoverScript, writeFileScripts } from "../../components/registry/registryScripts";
 
 describe("mergeDaemonJson (table)", () => {
     const desired = desiredDaemonKeys({ maxConcurrentDownloads: 6, cgroupDriver: "systemd" });
@@ -156,6 +156,7 @@ describe("every rendered script passes shellcheck", () => {
         ...pairs("cli-docker", cliRunScripts({ engine: "docker", containerName: "reg", image: "registry:2", port: 5443, dataDir: "/var/lib/r", contentHash: "abc", healthcheck: true })),
         ...pairs("cli-podman", cliRunScripts({ engine: "podman", containerName: "reg", image: "registry:2", port: 5443, dataDir: "/var/lib/r", contentHash: "abc", healthcheck: false })),
         ready: readinessScript(5443),
+        handover: runtimeHandoverScript("reg"),
         ...pairs("os-trust-auto", osTrustScripts("airgap-registry-ca", "auto")),
         ...pairs("os-trust-rhel", osTrustScripts("airgap-registry-ca", "rhel")),
         ...pairs("certs-d", certsDirScripts(["/etc/docker/certs.d/registry.lab:5443", "/etc/containers/certs.d/registry.lab:5443"])),
