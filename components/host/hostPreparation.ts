@@ -1,3 +1,4 @@
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { assertValid, checkFileExists, checkIdentifier, checkRemotePath } from "../validation";
@@ -129,7 +130,9 @@ export class HostPreparation extends pulumi.ComponentResource {
                 { connection, source: new pulumi.asset.FileArchive(args.enginePackages.dir), remotePath: remoteDir, triggers: [args.enginePackages.contentHash] },
                 { parent: this, dependsOn: [dirs] },
             );
-            engineDeps = [step("engine-install", engineInstallScripts(remoteDir, args.enginePackages.format, stateDir, args.enginePackages.packages), { triggers: [args.enginePackages.contentHash] }, [copy])];
+            // CopyToRemote puts a directory *inside* remotePath (seen with command 1.2.1 through the engine).
+            const packagesDir = `${remoteDir}/${path.basename(args.enginePackages.dir)}`;
+            engineDeps = [step("engine-install", engineInstallScripts(packagesDir, args.enginePackages.format, stateDir, args.enginePackages.packages), { triggers: [args.enginePackages.contentHash] }, [copy])];
         }
         const engine = step("engine", engineScripts(), {}, engineDeps);
         let last: pulumi.Resource[] = [engine];

@@ -148,7 +148,8 @@ describe("PrivateRegistry with a bundle", () => {
         ]);
         assert.equal(get("b-host-engine-packages").type, "command:remote:CopyToRemote");
         assert.match(get("b-host-engine-packages").inputs.remotePath, /^\/var\/lib\/airgap-registry\/bundle\/packages-[0-9a-f]{12}$/);
-        assert.match(get("b-host-engine-install").inputs.create, new RegExp(`file:${get("b-host-engine-packages").inputs.remotePath} \\./`));
+        // The copied directory lands inside remotePath, under its own name (packages/debian -> .../debian).
+        assert.match(get("b-host-engine-install").inputs.create, new RegExp(`file:${get("b-host-engine-packages").inputs.remotePath}/debian \\./`));
         assert.match(get("b-host-image").inputs.create, /docker image inspect 'airgap-registry\/registry:2\.8'/);
         assert.deepEqual(all.filter((r) => r.parent.endsWith("::b-images")).map((r) => [r.type, r.name]), [
             ["command:remote:CopyToRemote", "b-images-archive-team-app-1"],
