@@ -11,4 +11,7 @@ export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-airgap-registry-lab
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_IGNORE_AMBIENT_PLUGINS=true
+# The program is type-checked by `npm run build` (tsc, strict); the engine's ts-node only
+# transpiles it, which saves about 4 s on every preview and up.
+export PULUMI_NODEJS_TRANSPILE_ONLY=true
 unset _root

@@ -60,11 +60,11 @@ missing_plugins() { # pulumi-home -> the pinned plugins not installed there, one
 }
 
 verify_dist() { # dist-dir: SHA256SUMS present, and every file the install needs listed and intact
-  local dist=$1 file want got
+  local dist=$1 file want got entry name version
   [ -d "$dist" ] || fail "the Pulumi dist directory $dist does not exist"
   [ -f "$dist/SHA256SUMS" ] || fail "$dist/SHA256SUMS is missing: the dist cannot be verified"
   local needed=("$CLI_TARBALL")
-  for entry in "${PLUGINS[@]}"; do needed+=("$(plugin_tarball $entry)"); done
+  for entry in "${PLUGINS[@]}"; do read -r name version <<< "$entry"; needed+=("$(plugin_tarball "$name" "$version")"); done
   for file in "${needed[@]}"; do
     [ -f "$dist/$file" ] || fail "$dist/$file is missing (needed for pulumi v$PULUMI_VERSION and the pinned plugins)"
     want=$(awk -v f="$file" '$2 == f || $2 == "*" f { print $1 }' "$dist/SHA256SUMS")

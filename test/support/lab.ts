@@ -34,3 +34,18 @@ export function mustRun(sshConfig: string, host: string, command: string, stdin 
     }
     return r.stdout;
 }
+
+/**
+ * Starts the named lab hosts anew (a host is a container: removing it wipes everything an
+ * earlier run left on it, its nested dockerd's state included), then brings the lab up.
+ * Returns the ssh config path.
+ */
+export function freshLabHosts(...names: string[]): string {
+    spawnSync("docker", ["rm", "-f", ...names.map((n) => `airgap-lab-${n}`)], { stdio: "ignore" });
+    return labUp();
+}
+
+/** The address of a lab host on the lab network (what an IP SAN of it is). */
+export function labAddress(name: string): string {
+    return execFileSync("docker", ["inspect", "-f", "{{(index .NetworkSettings.Networks \"airgap-lab\").IPAddress}}", `airgap-lab-${name}`], { encoding: "utf8" }).trim();
+}

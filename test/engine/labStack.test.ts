@@ -1,0 +1,318 @@
+import { describe, it, before, after } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import type { RegistryCredential } from "../../components";
+import { projectRoot } from "../support/engine";
+import { freshLabHosts, labAddress, mustRun, onHost } from "../support/lab";
+import { devStackConfig, mustSucceed, ProjectStack, takeLabFromDevStack } from "../support/stack";
+
+// The project's own program (index.ts reading Pulumi.<stack>.yaml) through the real engine on
+// the lab: `pulumi up` against real SSH hosts behind the bastion, a registry really serving TLS,
+// clients really pulling through the distributed CA with verification on. Every change is first
+// shown by the preview's exact resource list, then applied and checked on the hosts.
+
+const stack = new ProjectStack("test-lab");
+const endpoint = "registry.lab:5443";
+const dataDir = "/var/lib/airgap-registry";
+const repositories = `${dataDir}/data/docker/registry/v2/repositories`;
+const anchor = "/usr/local/share/ca-certificates/airgap-registry-ca.crt";
+const certsD = (ep: string) => `/etc/docker/certs.d/${ep}/ca.crt`;
+const image = `${endpoint}/hello:1`;
+
+let cfg: string;
+const run = (host: string, command: string, stdin = "") => mustRun(cfg, host, command, stdin);
+const onLab = (host: string, command: string, stdin: string | Buffer = "") => onHost(cfg, host, command, stdin);
+
+/** `op type::name` of the project's resources (the `airgap-registry` prefix is every name's). */
+const R = {
+    trust: (client: string) => `airgap-registry:trust:ClientTrust::airgap-registry-trust-${client}`,
+    command: (name: string) => `command:remote:Command::airgap-registry-${name}`,
+    container: "docker:index/container:Container::airgap-registry-registry-container",
+    dockerProvider: "pulumi:providers:docker::airgap-registry-registry-docker",
+};
+const clientResources = (op: string, client: string, endpoints = [endpoint]) => [
+    `${op} ${R.trust(client)}`,
+    `${op} ${R.command(`trust-${client}-os-trust`)}`,
+    ...endpoints.map((ep) => `${op} ${R.command(`trust-${client}-certs-d-${ep.replace(/:/g, "-")}`)}`),
+    `${op} ${R.command(`trust-${client}-check`)}`,
+];
+const sorted = (xs: string[]) => [...xs].sort();
+
+/** HTTP status of /v2/ from a host through its system trust store; `userPass` goes on stdin (curl -K -). */
+function v2Status(host: string, userPass?: string, url = `https://${endpoint}/v2/`): { code: number; status: string; stderr: string } {
+    const auth = userPass === undefined ? "" : `user = "${userPass}"\n`;
+    const r = onLab(host, `curl -sS -K - -o /dev/null -w '%{http_code}' ${url}`, auth);
+    return { code: r.code, status: r.stdout.trim(), stderr: r.stderr };
+}
+
+function credentials(): RegistryCredential[] {
+    return stack.output<RegistryCredential[]>("credentials");
+}
+
+function login(host: string, user: RegistryCredential): void {
+    run(host, `docker login ${endpoint} --username ${user.username} --password-stdin`, user.password);
+}
+
+function repoDigest(host: string): string {
+    return run(host, `docker image inspect --format '{{index .RepoDigests 0}}' ${image}`).trim();
+}
+
+function containerId(): string {
+    return run("registry.lab", "docker inspect --format '{{.Id}}' airgap-registry").trim();
+}
+
+/** The client's CA files (OS anchor and certs.d) as path -> sha256, for "untouched" checks. */
+function trustFiles(host: string): Record<string, string> {
+    const out = run(host, `sha256sum ${anchor} /etc/docker/certs.d/*/ca.crt 2>/dev/null || true`);
+    return Object.fromEntries(out.trim().split("\n").filter(Boolean).map((l): [string, string] => {
+        const [hash, file] = l.split(/\s+/);
+        return [file, hash];
+    }));
+}
+
+describe("the project's program through the real engine on the lab", { concurrency: false }, () => {
+    let pushedDigest = "";
+    let registryIp = "";
+
+    before(() => {
+        // The lab's hosts are shared by every lab stack: the dev stack (npm run demo) gives them up
+        // first, then they start clean.
+        takeLabFromDevStack();
+        cfg = freshLabHosts("registry", "client-a", "client-b", "outsider");
+        registryIp = labAddress("registry");
+        stack.recreate(devStackConfig());
+    });
+    after(() => {
+        if (process.env.AIRGAP_REGISTRY_KEEP_TEST_STACK) return;
+        stack.destroy();
+        stack.remove();
+    });
+
+    it("a fresh up creates the whole graph on the lab and the outputs describe it", () => {
+        const up = mustSucceed(stack.up(), "fresh up");
+        // The engine's count leaves out default providers (tls, command, random).
+        const state = stack.resources().filter((r) => !/::default_/.test(r.urn));
+        assert.deepEqual(up.summary, { create: state.length }, "every resource in the state was created by this up");
+        assert.equal(state.length, 36, "the stack, 5 components, 2 ClientTrusts, the docker provider and 27 resources");
+        assert.equal(stack.output<string>("endpoint"), endpoint);
+        // The fingerprint output is the CA the registry really serves (last certificate of its chain).
+        const lastOfChain = "awk '/BEGIN CERTIFICATE/{b=\"\"} {b=b $0 \"\\n\"} /END CERTIFICATE/{last=b} END{printf \"%s\", last}'";
+        const served = run("client-a.lab", `openssl s_client -connect ${endpoint} -servername registry.lab -showcerts </dev/null 2>/dev/null | ${lastOfChain} | openssl x509 -noout -fingerprint -sha256`);
+        assert.equal(served.trim().split("=")[1], stack.output<string>("caFingerprintSha256"));
+    });
+
+    it("a preview right after up expects no changes, and a no-op up changes nothing", () => {
+        const id = containerId();
+        const preview = mustSucceed(stack.preview("--expect-no-changes"), "no-change preview");
+        assert.deepEqual(preview.changes, []);
+        const up = mustSucceed(stack.up(), "no-op up");
+        assert.deepEqual(up.changes, []);
+        assert.deepEqual(Object.keys(up.summary), ["same"]);
+        assert.equal(up.summary.same, 36);
+        assert.equal(containerId(), id, "the container was not touched");
+    });
+
+    it("client-a logs in and pushes, client-b pulls the same digest, both with TLS verified", () => {
+        const [ci] = credentials();
+        const sample = fs.readFileSync(path.join(projectRoot, ".lab", "images", "sample-image.tar"));
+        assert.equal(onLab("client-a.lab", "docker load >/dev/null", sample).code, 0);
+        run("client-a.lab", `docker tag airgap-lab/hello:1 ${image}`);
+        const anonymous = onLab("client-a.lab", `docker push ${image}`);
+        assert.notEqual(anonymous.code, 0, "negative twin: a push without login is refused");
+        assert.match(anonymous.stderr + anonymous.stdout, /no basic auth credentials/);
+        login("client-a.lab", ci);
+        const pushed = run("client-a.lab", `docker push ${image}`);
+        pushedDigest = (/digest: (sha256:[0-9a-f]{64})/.exec(pushed) ?? [])[1] ?? "";
+        assert.match(pushedDigest, /^sha256:[0-9a-f]{64}$/, pushed);
+        login("client-b.lab", ci);
+        run("client-b.lab", `docker pull ${image}`);
+        assert.equal(repoDigest("client-b.lab"), `${endpoint}/hello@${pushedDigest}`);
+        assert.equal(run("client-b.lab", `docker run --rm ${image}`).trim(), "hello from the air-gapped registry");
+    });
+
+    it("the outsider (not a client) fails on the certificate where client-a gets 401", () => {
+        assert.deepEqual({ code: v2Status("client-a.lab").code, status: v2Status("client-a.lab").status }, { code: 0, status: "401" });
+        const outsider = v2Status("outsider.lab");
+        assert.equal(outsider.code, 60, outsider.stderr);
+        assert.match(outsider.stderr, /SSL certificate problem: self-signed certificate in certificate chain/);
+        const pull = onLab("outsider.lab", `docker pull ${image}`);
+        assert.notEqual(pull.code, 0);
+        assert.match(pull.stderr, /x509: certificate signed by unknown authority/);
+    });
+
+    it("no credentials and a wrong password get 401; the right password gets 200", () => {
+        const [ci] = credentials();
+        assert.equal(v2Status("client-a.lab").status, "401");
+        assert.equal(v2Status("client-a.lab", `${ci.username}:wrong-${ci.password}`).status, "401");
+        assert.equal(v2Status("client-a.lab", `${ci.username}:${ci.password}`).status, "200");
+    });
+
+    it("plain HTTP and TLS 1.1 are refused; TLS 1.2 with the name verifies", () => {
+        const http = onLab("client-a.lab", `curl -sS -w ' %{http_code}' http://${endpoint}/v2/`);
+        assert.match(http.stdout, /Client sent an HTTP request to an HTTPS server\.\s+400$/);
+        const tls11 = onLab("client-a.lab", `openssl s_client -connect ${endpoint} -tls1_1 -cipher DEFAULT@SECLEVEL=0 </dev/null 2>&1`);
+        assert.notEqual(tls11.code, 0);
+        assert.match(tls11.stdout, /alert protocol version/, "the server refuses TLS 1.1 the client offered");
+        const tls12 = run("client-a.lab", `openssl s_client -connect ${endpoint} -servername registry.lab -tls1_2 -verify_return_error </dev/null 2>&1`);
+        assert.match(tls12, /Protocol\s*:\s*TLSv1\.2/);
+        assert.match(tls12, /Verify return code: 0 \(ok\)/);
+    });
+
+    it("the state holds no password, private key or bcrypt hash in clear", () => {
+        const secrets = credentials().map((c) => c.password);
+        assert.equal(secrets.length, 2);
+        const files = stack.stateFiles();
+        assert.ok(files.length >= 2, `state and history files found: ${files.join(", ")}`);
+        const exported = stack.run("stack", "export").output;
+        for (const [what, text] of [["stack export", exported], ...files.map((f) => [f, fs.readFileSync(f, "utf8")])]) {
+            for (const s of secrets) assert.ok(!text.includes(s), `${what} holds a registry password in clear`);
+            assert.doesNotMatch(text, /PRIVATE KEY/, `${what} holds a private key in clear`);
+            assert.doesNotMatch(text, /\$2[aby]\$\d\d\$/, `${what} holds a bcrypt hash in clear`);
+        }
+        assert.match(exported, /4dabf18193072939515e22adb298388d/, "the positive twin: secrets are there, as ciphertext (secret sig)");
+    });
+
+    it("add a client: the preview lists only its resources; after up it pulls", () => {
+        const before = { a: trustFiles("client-a.lab"), b: trustFiles("client-b.lab") };
+        const clients = stack.readConfig()["airgap-registry:clients"] as object[];
+        stack.setConfig("clients", [...clients, { name: "outsider", address: "outsider.lab", privateKeyPath: ".lab/ssh/id_ed25519" }]);
+        const preview = mustSucceed(stack.preview(), "preview add client");
+        assert.deepEqual(preview.changes, sorted(clientResources("create", "outsider")));
+        const up = mustSucceed(stack.up(), "up add client");
+        assert.deepEqual(up.changes, preview.changes);
+        const [ci] = credentials();
+        login("outsider.lab", ci);
+        run("outsider.lab", `docker pull ${image}`);
+        assert.equal(repoDigest("outsider.lab"), `${endpoint}/hello@${pushedDigest}`);
+        assert.deepEqual({ a: trustFiles("client-a.lab"), b: trustFiles("client-b.lab") }, before, "the other clients are untouched");
+    });
+
+    it("remove a client: its CA files leave that host, which fails on the certificate again; the others are untouched", () => {
+        const before = { a: trustFiles("client-a.lab"), b: trustFiles("client-b.lab") };
+        const clients = stack.readConfig()["airgap-registry:clients"] as Array<{ name: string }>;
+        stack.setConfig("clients", clients.filter((c) => c.name !== "outsider"));
+        const preview = mustSucceed(stack.preview(), "preview remove client");
+        assert.deepEqual(preview.changes, sorted(clientResources("delete", "outsider")));
+        mustSucceed(stack.up(), "up remove client");
+        assert.equal(onLab("outsider.lab", `test -e ${certsD(endpoint)} || test -e ${anchor}`).code, 1, "no CA file left on the host");
+        assert.equal(v2Status("outsider.lab").code, 60);
+        assert.deepEqual({ a: trustFiles("client-a.lab"), b: trustFiles("client-b.lab") }, before);
+        assert.equal(v2Status("client-a.lab").status, "401");
+    });
+
+    it("reordering clients changes nothing", () => {
+        const clients = stack.readConfig()["airgap-registry:clients"] as object[];
+        stack.setConfig("clients", [...clients].reverse());
+        assert.deepEqual(mustSucceed(stack.preview("--expect-no-changes"), "preview reordered").changes, []);
+    });
+
+    it("add an IP SAN: the certificate and container roll; clients get only the new endpoint's directory", () => {
+        const ipEndpoint = `${registryIp}:5443`;
+        const byIp = v2Status("client-a.lab", undefined, `https://${ipEndpoint}/v2/`);
+        assert.equal(byIp.code, 60, "negative twin: by IP the certificate does not match yet");
+        assert.match(byIp.stderr, /no alternative certificate subject name matches target host name/);
+        const before = { a: trustFiles("client-a.lab"), id: containerId() };
+        stack.setConfig("host", { ...(stack.readConfig()["airgap-registry:host"] as object), ips: [registryIp] });
+        const preview = mustSucceed(stack.preview(), "preview IP SAN");
+        const newDir = (client: string) => `create ${R.command(`trust-${client}-certs-d-${ipEndpoint.replace(/:/g, "-")}`)}`;
+        assert.deepEqual(preview.changes, sorted([
+            "replace tls:index/certRequest:CertRequest::airgap-registry-cert-csr",
+            "replace tls:index/locallySignedCert:LocallySignedCert::airgap-registry-cert-cert",
+            `update ${R.command("registry-cert-chain")}`,
+            `replace ${R.container}`,
+            `replace ${R.command("registry-ready")}`,
+            newDir("client-a"), newDir("client-b"),
+            `update ${R.command("trust-client-a-check")}`, `update ${R.command("trust-client-b-check")}`,
+        ]));
+        mustSucceed(stack.up(), "up IP SAN");
+        assert.notEqual(containerId(), before.id, "the container rolled");
+        assert.equal(v2Status("client-a.lab", undefined, `https://${ipEndpoint}/v2/`).status, "401", "by IP, verified");
+        const after = trustFiles("client-a.lab");
+        const added = certsD(ipEndpoint);
+        assert.deepEqual(Object.keys(after).sort(), [...Object.keys(before.a), added].sort(), "exactly one new CA file");
+        assert.deepEqual({ ...after, [added]: undefined }, { ...before.a, [added]: undefined }, "the existing files are unchanged");
+        assert.deepEqual(stack.output<string[]>("endpoints"), [endpoint, ipEndpoint]);
+    });
+
+    it("change a user's password: htpasswd and container roll; the old password gets 401, the new one 200", () => {
+        const [ci] = credentials();
+        const next = "a-new-password-for-ci-0123456789";
+        stack.setSecret("passwords.ci", next);
+        const preview = mustSucceed(stack.preview(), "preview password");
+        assert.deepEqual(preview.changes, sorted([
+            "delete random:index/randomPassword:RandomPassword::airgap-registry-registry-password-ci",
+            `update ${R.command("registry-htpasswd")}`,
+            `replace ${R.container}`,
+            `replace ${R.command("registry-ready")}`,
+        ]));
+        mustSucceed(stack.up(), "up password");
+        assert.equal(v2Status("client-a.lab", `ci:${ci.password}`).status, "401", "the old password is refused");
+        assert.equal(v2Status("client-a.lab", `ci:${next}`).status, "200");
+        assert.equal(credentials()[0].password, next);
+        const text = fs.readFileSync(stack.stateFiles().find((f) => f.endsWith(`${stack.name}.json`)) as string, "utf8");
+        assert.ok(!text.includes(next), "the configured password is not in the state in clear");
+    });
+
+    it("runtime cli and docker-provider both serve, and switch in both directions", () => {
+        login("client-b.lab", credentials()[0]);
+        stack.setConfig("runtime", "cli");
+        const toCli = mustSucceed(stack.preview(), "preview to cli");
+        assert.deepEqual(toCli.changes, sorted([
+            `create ${R.command("registry-container")}`,
+            `delete ${R.container}`,
+            `delete ${R.dockerProvider}`,
+            `delete ${R.command("registry-handover")}`,
+            `replace ${R.command("registry-ready")}`,
+        ]));
+        mustSucceed(stack.up(), "up to cli");
+        assert.equal(run("registry.lab", "docker inspect --format '{{index .Config.Labels \"airgap-registry.runtime\"}} {{.State.Health.Status}}' airgap-registry").trim(), "cli healthy");
+        run("client-b.lab", `docker rmi ${image} >/dev/null && docker pull ${image} >/dev/null`);
+        assert.equal(repoDigest("client-b.lab"), `${endpoint}/hello@${pushedDigest}`);
+
+        stack.setConfig("runtime", "docker-provider");
+        const back = mustSucceed(stack.preview(), "preview to docker-provider");
+        assert.deepEqual(back.changes, sorted([
+            `delete ${R.command("registry-container")}`,
+            `create ${R.container}`,
+            `create ${R.dockerProvider}`,
+            `create ${R.command("registry-handover")}`,
+            `replace ${R.command("registry-ready")}`,
+        ]));
+        mustSucceed(stack.up(), "up to docker-provider");
+        assert.equal(run("registry.lab", "docker inspect --format '[{{index .Config.Labels \"airgap-registry.runtime\"}}] {{.State.Health.Status}}' airgap-registry").trim(), "[] healthy");
+        run("client-b.lab", `docker rmi ${image} >/dev/null && docker pull ${image} >/dev/null`);
+        assert.equal(repoDigest("client-b.lab"), `${endpoint}/hello@${pushedDigest}`);
+        assert.deepEqual(mustSucceed(stack.preview("--expect-no-changes"), "preview after switching back").changes, []);
+    });
+
+    it("destroy removes the container and every client's trust, and keeps the registry storage", () => {
+        const r = stack.destroy();
+        assert.equal(r.status, 0, r.output);
+        assert.deepEqual(stack.resources(), []);
+        assert.equal(run("registry.lab", "docker ps -aq --filter name=airgap-registry").trim(), "");
+        for (const host of ["client-a.lab", "client-b.lab"]) {
+            assert.deepEqual(trustFiles(host), {}, `${host}: no CA file left`);
+            assert.notEqual(onLab(host, `test -d /etc/docker/certs.d/${endpoint}`).code, 0);
+        }
+        assert.match(run("registry.lab", `ls ${repositories}`), /^hello$/m, "the pushed repository is still on the host");
+    });
+
+    it("a re-up on the kept storage serves the earlier images", () => {
+        mustSucceed(stack.up(), "re-up");
+        const [ci] = credentials();
+        login("client-b.lab", ci);
+        run("client-b.lab", `docker rmi ${image} >/dev/null; docker pull ${endpoint}/hello@${pushedDigest} >/dev/null`);
+        run("client-b.lab", `docker pull ${image} >/dev/null`);
+        assert.equal(repoDigest("client-b.lab"), `${endpoint}/hello@${pushedDigest}`);
+    });
+
+    it("removeDataOnDestroy: true removes the storage on destroy", () => {
+        stack.setConfig("host", { ...(stack.readConfig()["airgap-registry:host"] as object), removeDataOnDestroy: true });
+        const preview = mustSucceed(stack.preview(), "preview removeDataOnDestroy");
+        assert.deepEqual(preview.changes, [`update ${R.command("host-data-dir")}`]);
+        mustSucceed(stack.up(), "up removeDataOnDestroy");
+        assert.equal(stack.destroy().status, 0);
+        assert.equal(onLab("registry.lab", `test -e ${dataDir}`).code, 1, `${dataDir} is gone`);
+    });
+});

@@ -1,0 +1,185 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { projectRoot, pulumi, pulumiEnv, PulumiRun, stackResources } from "./engine";
+
+/** What the engine reported for a `--json` preview or update. */
+export interface JsonRun extends PulumiRun {
+    /** The resources that change (every op but `same`; default providers left out), as `op type::name`. */
+    readonly changes: string[];
+    /** Counts per operation, as the engine's summary gives them (`create`, `same`, ...). */
+    readonly summary: Record<string, number>;
+}
+
+/** `type::name` of a URN (`urn:pulumi:stack::project::parent$type::name`). */
+export function resourceOf(urn: string): string {
+    const parts = urn.split("::");
+    const types = parts[2].split("$");
+    return `${types[types.length - 1]}::${parts.slice(3).join("::")}`;
+}
+
+/** Replacement steps of an update (each replaced resource shows several) read as one `replace`. */
+const replaceSteps = new Set(["replace", "create-replacement", "delete-replaced", "discard-replaced"]);
+
+function changeList(steps: Array<{ op: string; urn: string }>): string[] {
+    const changed = steps
+        .filter((s) => s.op !== "same" && !/^pulumi:providers:[^:]+::default_/.test(resourceOf(s.urn)))
+        .map((s) => `${replaceSteps.has(s.op) ? "replace" : s.op} ${resourceOf(s.urn)}`);
+    return [...new Set(changed)].sort();
+}
+
+/**
+ * Reads `pulumi preview --json` (one document with `steps` and `changeSummary`) or
+ * `pulumi up --json` (one engine event per line: `resourcePreEvent`s and a `summaryEvent`).
+ */
+function parseJsonRun(run: PulumiRun): JsonRun {
+    const lines = run.output.split("\n").filter((l) => l.startsWith("{"));
+    if (lines.length > 0 && lines.every((l) => { try { JSON.parse(l); return true; } catch { return false; } }) && lines.length > 1) {
+        const events = lines.map((l) => JSON.parse(l) as {
+            resourcePreEvent?: { metadata: { op: string; urn: string } };
+            summaryEvent?: { resourceChanges: Record<string, number> };
+        });
+        return {
+            ...run,
+            changes: changeList(events.flatMap((e) => (e.resourcePreEvent ? [e.resourcePreEvent.metadata] : []))),
+            summary: events.find((e) => e.summaryEvent)?.summaryEvent?.resourceChanges ?? {},
+        };
+    }
+    let doc: { steps?: Array<{ op: string; urn: string }>; changeSummary?: Record<string, number> } = {};
+    try {
+        doc = JSON.parse(run.output.slice(run.output.indexOf("{"), run.output.lastIndexOf("}") + 1));
+    } catch {
+        // Not JSON (the run failed before the engine started): the caller asserts on status/output.
+    }
+    return { ...run, changes: changeList(doc.steps ?? []), summary: doc.changeSummary ?? {} };
+}
+
+/**
+ * A stack of the project's own program (index.ts, read from Pulumi.<name>.yaml as any stack
+ * config is), driven through the real `pulumi` CLI with the project's scripted environment.
+ */
+export class ProjectStack {
+    readonly env = pulumiEnv();
+    readonly configFile: string;
+
+    constructor(readonly name: string) {
+        this.configFile = path.join(projectRoot, `Pulumi.${name}.yaml`);
+    }
+
+    /** Runs `pulumi <args> --stack <name>` in the project directory. */
+    run(...args: string[]): PulumiRun {
+        return pulumi(projectRoot, this.env, ...args, "--stack", this.name);
+    }
+
+    /** Removes any earlier stack of this name (its state and config file) and creates it anew with `config`. */
+    recreate(config: Record<string, unknown>): void {
+        this.run("stack", "rm", "--yes", "--force");
+        fs.rmSync(this.configFile, { force: true });
+        const init = pulumi(projectRoot, this.env, "stack", "init", this.name);
+        if (init.status !== 0) throw new Error(`pulumi stack init ${this.name} failed:\n${init.output}`);
+        this.writeConfig(config);
+    }
+
+    /** The stack's config (plain keys), as the config file holds it. */
+    readConfig(): Record<string, unknown> {
+        const doc = YAML.parse(fs.readFileSync(this.configFile, "utf8")) as { config?: Record<string, unknown> };
+        return doc.config ?? {};
+    }
+
+    /** Replaces the stack's config (keeps the file's encryption salt and secure values). */
+    writeConfig(config: Record<string, unknown>): void {
+        const doc = (fs.existsSync(this.configFile) ? YAML.parse(fs.readFileSync(this.configFile, "utf8")) : {}) as Record<string, unknown>;
+        doc.config = config;
+        fs.writeFileSync(this.configFile, YAML.stringify(doc));
+    }
+
+    /** Changes one config key (`airgap-registry:<key>`) and keeps the rest. */
+    setConfig(key: string, value: unknown): void {
+        this.writeConfig({ ...this.readConfig(), [`airgap-registry:${key}`]: value });
+    }
+
+    /** Sets a secret config value by path (e.g. `passwords.ci`), through `pulumi config set --secret`. */
+    setSecret(pathKey: string, value: string): void {
+        const r = this.run("config", "set", "--secret", "--path", `airgap-registry:${pathKey}`, value);
+        if (r.status !== 0) throw new Error(`pulumi config set --secret ${pathKey} failed:\n${r.output}`);
+    }
+
+    /** `pulumi preview --json`: the exact resources that would change. */
+    preview(...extra: string[]): JsonRun {
+        return parseJsonRun(this.run("preview", "--json", ...extra));
+    }
+
+    /** `pulumi up --yes --json`: what the update did. */
+    up(...extra: string[]): JsonRun {
+        return parseJsonRun(this.run("up", "--yes", "--skip-preview", "--json", ...extra));
+    }
+
+    /** `pulumi destroy --yes`. */
+    destroy(): PulumiRun {
+        return this.run("destroy", "--yes", "--skip-preview");
+    }
+
+    /** A stack output (secrets shown), parsed from JSON. */
+    output<T>(name: string): T {
+        const r = this.run("stack", "output", name, "--json", "--show-secrets");
+        if (r.status !== 0) throw new Error(`pulumi stack output ${name} failed:\n${r.output}`);
+        return JSON.parse(r.output) as T;
+    }
+
+    /** Whether the stack exists in the backend. */
+    exists(): boolean {
+        return this.run("stack", "export").status === 0;
+    }
+
+    /** Resources in the stack's state. */
+    resources(): Array<{ type: string; urn: string }> {
+        return stackResources(projectRoot, this.env, this.name);
+    }
+
+    /** The raw checkpoint files of the stack in the file backend (current state, history and backups). */
+    stateFiles(): string[] {
+        const backend = (this.env.PULUMI_BACKEND_URL as string).replace(/^file:\/\//, "");
+        const found: string[] = [];
+        const walk = (dir: string) => {
+            if (!fs.existsSync(dir)) return;
+            for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+                const p = path.join(dir, e.name);
+                if (e.isDirectory()) walk(p);
+                else if (e.name.startsWith(this.name)) found.push(p);
+            }
+        };
+        walk(path.join(backend, ".pulumi"));
+        return found;
+    }
+
+    /** Removes the stack (state and config file), whatever it holds. */
+    remove(): void {
+        this.run("stack", "rm", "--yes", "--force");
+        fs.rmSync(this.configFile, { force: true });
+    }
+}
+
+/** The dev stack's config (Pulumi.dev.yaml), the shape every lab stack starts from. */
+export function devStackConfig(): Record<string, unknown> {
+    const doc = YAML.parse(fs.readFileSync(path.join(projectRoot, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+    return structuredClone(doc.config);
+}
+
+/**
+ * The lab's hosts serve one stack at a time: a deployed dev stack (`npm run demo`) is destroyed
+ * before a test stack takes them over.
+ */
+export function takeLabFromDevStack(): void {
+    const dev = new ProjectStack("dev");
+    if (dev.exists() && dev.resources().length > 0) {
+        console.log("# the dev stack is deployed on the lab: destroying it first (the tests need its hosts)");
+        const r = dev.destroy();
+        if (r.status !== 0) throw new Error(`destroying the dev stack failed:\n${r.output}`);
+    }
+}
+
+/** Fails with the run's last output when a `pulumi` run did not succeed; returns it otherwise. */
+export function mustSucceed<T extends PulumiRun>(r: T, what: string): T {
+    if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}):\n${r.output.slice(-6000)}`);
+    return r;
+}
