@@ -28,23 +28,25 @@ function changeList(steps: Array<{ op: string; urn: string }>): string[] {
     return [...new Set(changed)].sort();
 }
 
-/**
- * Reads `pulumi preview --json` (one document with `steps` and `changeSummary`) or
- * `pulumi up --json` (one engine event per line: `resourcePreEvent`s and a `summaryEvent`).
- */
-function parseJsonRun(run: PulumiRun): JsonRun {
-    const lines = run.output.split("\n").filter((l) => l.startsWith("{"));
-    if (lines.length > 0 && lines.every((l) => { try { JSON.parse(l); return true; } catch { return false; } }) && lines.length > 1) {
-        const events = lines.map((l) => JSON.parse(l) as {
-            resourcePreEvent?: { metadata: { op: string; urn: string } };
-            summaryEvent?: { resourceChanges: Record<string, number> };
-        });
-        return {
-            ...run,
-            changes: changeList(events.flatMap((e) => (e.resourcePreEvent ? [e.resourcePreEvent.metadata] : []))),
-            summary: events.find((e) => e.summaryEvent)?.summaryEvent?.resourceChanges ?? {},
-        };
-    }
+/** Reads `pulumi up --json`: one engine event per line (`resourcePreEvent`s, a `summaryEvent`). */
+function parseUpEvents(run: PulumiRun): JsonRun {
+    type Event = { resourcePreEvent?: { metadata: { op: string; urn: string } }; summaryEvent?: { resourceChanges: Record<string, number> } };
+    const events = run.output.split("\n").filter((l) => l.startsWith("{")).flatMap((l): Event[] => {
+        try {
+            return [JSON.parse(l) as Event];
+        } catch {
+            return []; // a diagnostic line on stderr, not an event
+        }
+    });
+    return {
+        ...run,
+        changes: changeList(events.flatMap((e) => (e.resourcePreEvent ? [e.resourcePreEvent.metadata] : []))),
+        summary: events.find((e) => e.summaryEvent)?.summaryEvent?.resourceChanges ?? {},
+    };
+}
+
+/** Reads `pulumi preview --json`: one document with `steps` and `changeSummary`. */
+function parsePreview(run: PulumiRun): JsonRun {
     let doc: { steps?: Array<{ op: string; urn: string }>; changeSummary?: Record<string, number> } = {};
     try {
         doc = JSON.parse(run.output.slice(run.output.indexOf("{"), run.output.lastIndexOf("}") + 1));
@@ -106,12 +108,12 @@ export class ProjectStack {
 
     /** `pulumi preview --json`: the exact resources that would change. */
     preview(...extra: string[]): JsonRun {
-        return parseJsonRun(this.run("preview", "--json", ...extra));
+        return parsePreview(this.run("preview", "--json", ...extra));
     }
 
     /** `pulumi up --yes --json`: what the update did. */
     up(...extra: string[]): JsonRun {
-        return parseJsonRun(this.run("up", "--yes", "--skip-preview", "--json", ...extra));
+        return parseUpEvents(this.run("up", "--yes", "--skip-preview", "--json", ...extra));
     }
 
     /** `pulumi destroy --yes`. */
