@@ -65,6 +65,12 @@ export interface PrivateRegistryArgs {
     readonly users: readonly RegistryUserArgs[];
     /** Jump host for every host that has no `bastion` of its own. Default: none. */
     readonly bastion?: SshEndpointArgs;
+    /**
+     * OpenSSH known_hosts file for every host (and bastion) that has neither `hostKey` nor
+     * `knownHostsPath` of its own: each connection verifies the host's key from it. Default: none
+     * (then every host needs its own).
+     */
+    readonly knownHostsPath?: string;
     /** The CA: generated (default: RSA 4096, 10 years) or `existing`. */
     readonly ca?: CertificateAuthorityArgs;
     /** Server certificate settings (default: RSA 2048, 1 year, re-issued 30 days before expiry). */
@@ -114,8 +120,17 @@ export function bundleContents(dir: string, manifest: BundleManifest): {
     };
 }
 
-function withBastion<T extends SshHostArgs>(host: T, bastion: SshEndpointArgs | undefined): T {
-    return host.bastion === undefined && bastion !== undefined ? { ...host, bastion } : host;
+function withKnownHosts<T extends SshEndpointArgs>(endpoint: T, knownHostsPath: string | undefined): T {
+    return knownHostsPath !== undefined && endpoint.hostKey === undefined && endpoint.knownHostsPath === undefined
+        ? { ...endpoint, knownHostsPath }
+        : endpoint;
+}
+
+/** A host with the stack-wide bastion and known_hosts file applied where it has none of its own. */
+function siteHost<T extends SshHostArgs>(host: T, args: Pick<PrivateRegistryArgs, "bastion" | "knownHostsPath">): T {
+    const bastion = host.bastion ?? args.bastion;
+    const out = withKnownHosts(host, args.knownHostsPath);
+    return bastion === undefined ? out : { ...out, bastion: withKnownHosts(bastion, args.knownHostsPath) };
 }
 
 /**
@@ -130,7 +145,7 @@ export function checkPrivateRegistryArgs(args: PrivateRegistryArgs, bundleCheck?
     if (host === undefined || typeof host !== "object") {
         problems.push("`host` is required");
     } else {
-        problems.push(...checkSshHost("host", withBastion(host, args.bastion)));
+        problems.push(...checkSshHost("host", siteHost(host, args)));
         const names = Array.isArray(host.names) ? host.names : [];
         const ips = host.ips ?? [];
         if (names.length + ips.length === 0) problems.push("`host.names` and `host.ips` are both empty: clients need a name or IP for the registry");
@@ -138,7 +153,7 @@ export function checkPrivateRegistryArgs(args: PrivateRegistryArgs, bundleCheck?
         ips.forEach((ip, i) => problems.push(checkIp(`host.ips[${i}]`, ip)));
         if (host.port !== undefined) problems.push(checkPort("host.port", host.port));
         if (host.dataDir !== undefined) problems.push(checkRemotePath("host.dataDir", host.dataDir));
-        problems.push(...checkRuntime("", args.runtime, args.cliEngine, withBastion(host, args.bastion), "host"));
+        problems.push(...checkRuntime("", args.runtime, args.cliEngine, siteHost(host, args), "host"));
     }
     problems.push(...checkUsers("users", args.users));
     const clients = args.clients ?? [];
@@ -149,7 +164,7 @@ export function checkPrivateRegistryArgs(args: PrivateRegistryArgs, bundleCheck?
         }
         problems.push(
             ...checkClientTrustArgs(`clients[${i}]`, {
-                ssh: withBastion(c, args.bastion),
+                ssh: siteHost(c, args),
                 clientName: c.name,
                 osFamily: c.osFamily,
                 engines: c.engines,
@@ -201,7 +216,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         assertValid("PrivateRegistry", checkPrivateRegistryArgs(args, bundleCheck));
         super("airgap-registry:index:PrivateRegistry", name, {}, opts);
 
-        const hostSsh = withBastion(args.host, args.bastion);
+        const hostSsh = siteHost(args.host, args);
         const port = args.host.port ?? registryContainerDefaults.port;
         const ips = args.host.ips ?? [];
         const endpoints = registryEndpoints(args.host.names, ips, port);
@@ -271,7 +286,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             new ClientTrust(
                 `${name}-trust-${client.name}`,
                 {
-                    ssh: withBastion(client, args.bastion),
+                    ssh: siteHost(client, args),
                     clientName: client.name,
                     caCertPem: ca.certPem,
                     endpoints,

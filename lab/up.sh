@@ -6,7 +6,8 @@
 #                    (no container engine until a carry-in bundle installs one)
 #   airgap-lab-edge  the bastion's second network; its sshd is published on 127.0.0.1 only
 # The operator reaches every host with ProxyJump through the bastion, using a key generated
-# per lab in .lab/ssh (never committed). Prints the ssh config path on its last line.
+# per lab in .lab/ssh (never committed); each host's SSH key is pinned in .lab/ssh/known_hosts.
+# Prints the ssh config path on its last line.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 start=$SECONDS
@@ -26,11 +27,11 @@ run_host() { # container-name hostname image extra-args...
   local name=$1 hostname=$2 image=$3
   shift 3
   if docker container inspect "$name" >/dev/null 2>&1; then
-    # A container of another lab (another checkout, or this one with a new key) is replaced: a
-    # host only ever knows the key it was started with.
+    # A container of another lab (another checkout, this one with a new key, or an older host
+    # image) is replaced: a host only ever knows the key it was started with.
     if [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.state"}}' "$name")" = "$LAB_STATE" ] &&
        [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.key"}}' "$name")" = "$key_id" ] &&
-       [ "$(docker inspect -f '{{.Config.Image}}' "$name")" = "$image" ]; then
+       [ "$(docker inspect -f '{{.Image}}' "$name")" = "$(docker image inspect -f '{{.Id}}' "$image")" ]; then
       [ "$(docker inspect -f '{{.State.Running}}' "$name")" = true ] || docker start "$name" >/dev/null
       return
     fi
@@ -52,6 +53,25 @@ for entry in "${LAB_HOSTS[@]}"; do
     --security-opt apparmor=unconfined --tmpfs /var/lib/docker:exec -v /sys/fs/cgroup:/sys/fs/cgroup
 done
 
+# Every host's SSH key, read out of band (docker exec) and pinned: the lab's ssh config and the
+# dev stack (knownHostsPath) verify each host against this file.
+host_key() { # container -> its ed25519 public key, once its entrypoint made it
+  local key
+  for _ in $(seq 1 30); do
+    key=$(docker exec "$1" sh -c 'test -e /etc/ssh/.lab-host-keys && cat /etc/ssh/ssh_host_ed25519_key.pub' 2>/dev/null) && { echo "$key" | cut -d' ' -f1,2; return; }
+    sleep 1
+  done
+  lab_fail "$1 has no SSH host key after 30s"
+}
+{
+  echo "[127.0.0.1]:$LAB_BASTION_PORT $(host_key airgap-lab-bastion)"
+  for entry in "${LAB_HOSTS[@]}"; do
+    IFS=: read -r name alias _ <<< "$entry"
+    echo "$alias $(host_key "airgap-lab-$name")"
+  done
+} > "$ssh_dir/known_hosts.new"
+mv "$ssh_dir/known_hosts.new" "$ssh_dir/known_hosts"
+
 cat > "$ssh_dir/config" <<CFG
 Host bastion
   HostName 127.0.0.1
@@ -63,8 +83,9 @@ Host *
   IdentityFile $ssh_dir/id_ed25519
   IdentitiesOnly yes
   BatchMode yes
-  StrictHostKeyChecking no
-  UserKnownHostsFile /dev/null
+  StrictHostKeyChecking yes
+  UserKnownHostsFile $ssh_dir/known_hosts
+  GlobalKnownHostsFile /dev/null
   LogLevel ERROR
   ConnectTimeout 10
 CFG

@@ -10,6 +10,7 @@ export interface RawStackConfig {
     users?: string[];
     passwords?: Record<string, string>;
     bastion?: SshEndpointArgs;
+    knownHostsPath?: string;
     ca?: PrivateRegistryArgs["ca"];
     existingCaCertPem?: string;
     existingCaKeyPem?: string;
@@ -32,6 +33,7 @@ function resolveKeys<T extends SshEndpointArgs>(projectDir: string, endpoint: T 
     if (endpoint === undefined || endpoint === null || typeof endpoint !== "object") return endpoint;
     const out: T = { ...endpoint };
     if (endpoint.privateKeyPath !== undefined) (out as { privateKeyPath?: string }).privateKeyPath = resolvePath(projectDir, endpoint.privateKeyPath);
+    if (endpoint.knownHostsPath !== undefined) (out as { knownHostsPath?: string }).knownHostsPath = resolvePath(projectDir, endpoint.knownHostsPath);
     const withBastion = endpoint as T & { bastion?: SshEndpointArgs };
     if (withBastion.bastion !== undefined) (out as T & { bastion?: SshEndpointArgs }).bastion = resolveKeys(projectDir, withBastion.bastion);
     return out;
@@ -66,6 +68,7 @@ export function toPrivateRegistryArgs(raw: RawStackConfig, projectDir: string): 
         clients: (raw.clients ?? []).map((c) => resolveKeys(projectDir, c) as RegistryClientArgs),
         users,
         bastion: resolveKeys(projectDir, raw.bastion),
+        knownHostsPath: resolvePath(projectDir, raw.knownHostsPath),
         ca,
         certificate: raw.certificate,
         registryImage: raw.registryImage,
@@ -108,6 +111,7 @@ export function readStackConfig(): RawStackConfig {
         users: config.getObject<string[]>("users"),
         passwords: secretObject<Record<string, string>>("airgap-registry:passwords"),
         bastion: config.getObject<SshEndpointArgs>("bastion"),
+        knownHostsPath: config.get("knownHostsPath"),
         ca: config.getObject<RawStackConfig["ca"]>("ca"),
         existingCaCertPem: config.get("existingCaCertPem"),
         existingCaKeyPem: pulumi.runtime.getConfig("airgap-registry:existingCaKeyPem"),

@@ -4,6 +4,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { checkAddress, checkFileExists, checkPort } from "../validation";
+import { hostKeyProblem, keysForHost, knownHostsName, parseKnownHosts, preferredHostKey } from "./knownHosts";
 
 /** One SSH hop: how the operator's machine reaches a host or a bastion. */
 export interface SshEndpointArgs {
@@ -20,6 +21,19 @@ export interface SshEndpointArgs {
     readonly privateKeyPath?: string;
     /** The SSH private key itself (PEM/OpenSSH), treated as a secret. */
     readonly privateKey?: pulumi.Input<string>;
+    /**
+     * The host's SSH public key, `<type> <base64>` as in its `/etc/ssh/ssh_host_ed25519_key.pub`:
+     * every connection verifies that the host presents it. One of `hostKey` and `knownHostsPath`
+     * is required (no connection goes unverified). Default: none.
+     */
+    readonly hostKey?: string;
+    /**
+     * An OpenSSH known_hosts file on the operator's machine that holds this host's key (plain or
+     * hashed entries; `[address]:port` for a port other than 22), e.g. from
+     * `ssh-keyscan -p <port> <address>` checked out of band. The docker-provider runtime needs
+     * it (the operator's `ssh` reads it). Default: none.
+     */
+    readonly knownHostsPath?: string;
 }
 
 /** A host reached over SSH, optionally through a bastion (jump host). */
@@ -52,7 +66,51 @@ export function checkSshEndpoint(field: string, endpoint: SshEndpointArgs | unde
     } else if (endpoint.privateKeyPath !== undefined) {
         problems.push(checkFileExists(`${field}.privateKeyPath`, expandHome(endpoint.privateKeyPath)));
     }
+    problems.push(...checkHostKey(field, endpoint));
     return problems.filter((p): p is string => p !== undefined);
+}
+
+/** How to get a host's key, for messages. */
+function howToGetKey(endpoint: SshEndpointArgs): string {
+    const port = endpoint.sshPort ?? 22;
+    return `get it with \`ssh-keyscan${port === 22 ? "" : ` -p ${port}`} ${endpoint.address}\` and compare it out of band ` +
+        "with the host's /etc/ssh/ssh_host_ed25519_key.pub";
+}
+
+/** Validates the host-key fields: one of them set, the key well-formed, the host in the file. */
+function checkHostKey(field: string, endpoint: SshEndpointArgs): string[] {
+    if (endpoint.hostKey === undefined && endpoint.knownHostsPath === undefined) {
+        return [`\`${field}.hostKey\` (or \`${field}.knownHostsPath\`) is required: every SSH connection verifies the host's key; ${howToGetKey(endpoint)}`];
+    }
+    const problems: string[] = [];
+    if (endpoint.hostKey !== undefined) {
+        const problem = typeof endpoint.hostKey === "string" ? hostKeyProblem(endpoint.hostKey) : "is not a string";
+        if (problem !== undefined) problems.push(`\`${field}.hostKey\` ${problem}`);
+    }
+    if (endpoint.knownHostsPath !== undefined) {
+        const file = expandHome(endpoint.knownHostsPath);
+        const missing = checkFileExists(`${field}.knownHostsPath`, file);
+        if (missing !== undefined) return [...problems, missing];
+        const parsed = parseKnownHosts(fs.readFileSync(file, "utf8"));
+        problems.push(...parsed.problems.map((p) => `\`${field}.knownHostsPath\` ${file}: ${p}`));
+        const port = endpoint.sshPort ?? 22;
+        if (parsed.problems.length === 0 && endpoint.hostKey === undefined && keysForHost(parsed.entries, endpoint.address, port).length === 0) {
+            problems.push(`\`${field}.knownHostsPath\` ${file} has no key for ${knownHostsName(endpoint.address, port)}: ${howToGetKey(endpoint)}`);
+        }
+    }
+    return problems;
+}
+
+/**
+ * The key a host must present: `hostKey`, else the preferred one of its known_hosts entries.
+ * Call after validation.
+ */
+export function pinnedHostKey(endpoint: SshEndpointArgs): string {
+    if (endpoint.hostKey !== undefined) return endpoint.hostKey.trim().split(/\s+/).slice(0, 2).join(" ");
+    const parsed = parseKnownHosts(fs.readFileSync(expandHome(endpoint.knownHostsPath as string), "utf8"));
+    const key = preferredHostKey(keysForHost(parsed.entries, endpoint.address, endpoint.sshPort ?? 22));
+    if (key === undefined) throw new Error(`no host key for ${endpoint.address}`);
+    return key;
 }
 
 /** Validates a host and its bastion. */
@@ -81,6 +139,7 @@ export function sshConnection(host: SshHostArgs): command.types.input.remote.Con
         port: host.sshPort ?? 22,
         user: host.user ?? "root",
         privateKey: privateKeyOf(host),
+        hostKey: pinnedHostKey(host),
         dialErrorLimit: 20,
         perDialTimeout: 15,
     };
@@ -94,22 +153,31 @@ export function sshConnection(host: SshHostArgs): command.types.input.remote.Con
             port: host.bastion.sshPort ?? 22,
             user: host.bastion.user ?? "root",
             privateKey: privateKeyOf(host.bastion),
+            hostKey: pinnedHostKey(host.bastion),
             dialErrorLimit: 20,
             perDialTimeout: 15,
         },
     };
 }
 
+/** ssh options that verify the host against its known_hosts file and never add to it. */
+function verifiedHostOpts(endpoint: SshEndpointArgs): string[] {
+    return [
+        "-o", "StrictHostKeyChecking=yes",
+        "-o", `UserKnownHostsFile=${expandHome(endpoint.knownHostsPath as string)}`,
+        "-o", "GlobalKnownHostsFile=/dev/null",
+    ];
+}
+
 /**
  * The Docker daemon address and ssh options for a docker.Provider that reaches the host's
- * engine over SSH (`ssh://user@host:port`). Pure; needs key paths, since the provider runs the
- * operator's `ssh` client.
+ * engine over SSH (`ssh://user@host:port`). Pure; needs key paths and known_hosts paths, since
+ * the provider runs the operator's `ssh` client, which checks the host (and bastion) against them.
  */
 export function dockerOverSsh(host: SshHostArgs): { host: string; sshOpts: string[] } {
     const opts = [
         "-o", "BatchMode=yes",
-        "-o", "StrictHostKeyChecking=no",
-        "-o", "UserKnownHostsFile=/dev/null",
+        ...verifiedHostOpts(host),
         "-o", "LogLevel=ERROR",
         "-o", "ConnectTimeout=15",
     ];
@@ -120,8 +188,7 @@ export function dockerOverSsh(host: SshHostArgs): { host: string; sshOpts: strin
         const b = host.bastion;
         const jump = [
             "ssh", "-W", "%h:%p", "-p", String(b.sshPort ?? 22),
-            "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
-            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+            "-o", "BatchMode=yes", ...verifiedHostOpts(b), "-o", "LogLevel=ERROR",
             ...(b.privateKeyPath !== undefined ? ["-o", "IdentitiesOnly=yes", "-i", expandHome(b.privateKeyPath)] : []),
             `${b.user ?? "root"}@${b.address}`,
         ].join(" ");

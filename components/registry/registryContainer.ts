@@ -94,6 +94,10 @@ export function checkRuntime(field: string, runtime: unknown, cliEngine: unknown
         (ssh.privateKey !== undefined || (ssh.bastion !== undefined && ssh.bastion.privateKey !== undefined))) {
         problems.push(`\`${field}runtime\` "docker-provider" runs the operator's ssh client and needs \`${sshField}.privateKeyPath\` (and the bastion's); use runtime "cli" with an in-memory key`);
     }
+    if (chosen === "docker-provider" && ssh && typeof ssh === "object" &&
+        (ssh.knownHostsPath === undefined || (ssh.bastion !== undefined && ssh.bastion.knownHostsPath === undefined))) {
+        problems.push(`\`${field}runtime\` "docker-provider" runs the operator's ssh client, which verifies hosts against a known_hosts file: set \`${sshField}.knownHostsPath\`${ssh.bastion !== undefined ? " (and the bastion's)" : ""}, or use runtime "cli"`);
+    }
     return problems;
 }
 

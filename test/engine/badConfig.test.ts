@@ -11,8 +11,17 @@ import { projectRoot, pulumi, pulumiEnv, stackResources } from "../support/engin
 
 const env = pulumiEnv();
 const keyFile = "package.json"; // any existing file stands in for an SSH key path here
+const hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEfqcBUhPBFfRSG7PRhwRdsq9z+UP1abFDAOYzC3Hf/7";
+
+/** A known_hosts file with `text`, outside the project. */
+function knownHosts(name: string, text: string): string {
+    const p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "airgap-known-hosts-")), name);
+    fs.writeFileSync(p, text);
+    return p;
+}
 
 const goodConfig: Array<[string, string]> = [
+    ["airgap-registry:knownHostsPath", knownHosts("known_hosts", `10.10.0.2,client-a.lab,10.0.0.9 ${hostKey}\n`)],
     ["airgap-registry:host.address", "10.10.0.2"],
     ["airgap-registry:host.privateKeyPath", keyFile],
     ["airgap-registry:host.names[0]", "registry.lab"],
@@ -46,6 +55,21 @@ const cases: Array<{ stack: string; set: Array<[string, string]>; expect: RegExp
         stack: "test-dup-client",
         set: [["airgap-registry:clients[1].name", "client-a"], ["airgap-registry:clients[1].address", "10.0.0.9"], ["airgap-registry:clients[1].privateKeyPath", keyFile]],
         expect: /`clients\[1\]\.name` repeats "client-a", already used by `clients\[0\]\.name`/,
+    },
+    {
+        stack: "test-known-hosts-malformed",
+        set: [["airgap-registry:knownHostsPath", knownHosts("malformed", `10.10.0.2,client-a.lab ${hostKey}\nclient-a.lab ${hostKey.split(" ")[0]}\n`)]],
+        expect: /`host\.knownHostsPath` .*malformed: line 2: expected `<hosts> <type> <base64>`/,
+    },
+    {
+        stack: "test-host-key-type",
+        set: [["airgap-registry:clients[0].hostKey", "ssh-dss AAAAB3NzaC1kc3M="]],
+        expect: /`clients\[0\]\.hostKey` has an unsupported key type "ssh-dss"/,
+    },
+    {
+        stack: "test-host-unknown",
+        set: [["airgap-registry:clients[0].address", "client-z.lab"]],
+        expect: /`clients\[0\]\.knownHostsPath` .*known_hosts has no key for client-z\.lab: get it with `ssh-keyscan client-z\.lab`/,
     },
     { stack: "test-missing-key", set: [["airgap-registry:clients[0].privateKeyPath", ".lab/none/id_ed25519"]], expect: /`clients\[0\]\.privateKeyPath` does not exist: .*\.lab\/none\/id_ed25519/ },
 ];

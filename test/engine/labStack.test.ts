@@ -1,10 +1,11 @@
 import { describe, it, before, after } from "node:test";
 import * as assert from "node:assert/strict";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { RegistryCredential } from "../../components";
 import { projectRoot } from "../support/engine";
-import { freshLabHosts, labAddress, mustRun, onHost } from "../support/lab";
+import { freshLabHosts, labAddress, labUp, mustRun, onHost } from "../support/lab";
 import { devStackConfig, mustSucceed, ProjectStack, takeLabFromDevStack } from "../support/stack";
 
 // The project's own program (index.ts reading Pulumi.<stack>.yaml) through the real engine on
@@ -252,6 +253,29 @@ describe("the project's program through the real engine on the lab", { concurren
         assert.equal(credentials()[0].password, next);
         const text = fs.readFileSync(stack.stateFiles().find((f) => f.endsWith(`${stack.name}.json`)) as string, "utf8");
         assert.ok(!text.includes(next), "the configured password is not in the state in clear");
+    });
+
+    it("a host whose SSH key changed is refused before any secret reaches it; with the key re-pinned the change applies", () => {
+        // Someone else answers as registry.lab: same address, another host key (the lab's
+        // known_hosts still holds the real one). Checks go through docker exec, not SSH.
+        const onRegistry = (command: string) => execFileSync("docker", ["exec", "airgap-lab-registry", "sh", "-c", command], { encoding: "utf8" });
+        onRegistry("rm -f /etc/ssh/ssh_host_* && ssh-keygen -A >/dev/null && kill -HUP $(cat /run/sshd.pid)");
+        const htpasswd = () => onRegistry(`sha256sum ${dataDir}/auth/htpasswd`);
+        const before = { htpasswd: htpasswd(), a: trustFiles("client-a.lab") };
+        const next = "the-operator-password-0123456789";
+        stack.setSecret("passwords.operator", next);
+        const refused = stack.up();
+        assert.notEqual(refused.status, 0, "up must fail");
+        assert.match(refused.output, /airgap-registry-registry-htpasswd[\s\S]*host key mismatch|host key mismatch[\s\S]*airgap-registry-registry-htpasswd/);
+        assert.equal(htpasswd(), before.htpasswd, "the htpasswd file (a secret, sent on stdin) never reached the impostor");
+        assert.doesNotMatch(refused.output, new RegExp(next));
+        assert.deepEqual(trustFiles("client-a.lab"), before.a, "the clients are untouched");
+
+        // The operator checks the new key out of band and pins it (the lab records it again).
+        cfg = labUp();
+        mustSucceed(stack.up(), "up with the new key pinned");
+        assert.notEqual(htpasswd(), before.htpasswd);
+        assert.equal(v2Status("client-a.lab", `operator:${next}`).status, "200");
     });
 
     it("runtime cli and docker-provider both serve, and switch in both directions", () => {

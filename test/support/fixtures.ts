@@ -43,3 +43,13 @@ export function existingFile(name = "id_test"): string {
     if (!fs.existsSync(p)) fs.writeFileSync(p, "-----BEGIN OPENSSH PRIVATE KEY-----\ntest-ssh-key-material\n-----END OPENSSH PRIVATE KEY-----\n");
     return p;
 }
+
+/** A valid ed25519 SSH public key: the host key every mocked host is pinned to. */
+export const fixtureHostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEfqcBUhPBFfRSG7PRhwRdsq9z+UP1abFDAOYzC3Hf/7";
+
+/** A known_hosts file pinning {@link fixtureHostKey} for every host (`*`), for fields that need one. */
+export function knownHostsFile(name = "known_hosts"): string {
+    const p = path.join(pemFixtures().dir, name);
+    if (!fs.existsSync(p)) fs.writeFileSync(p, `* ${fixtureHostKey}\n`);
+    return p;
+}

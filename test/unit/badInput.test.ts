@@ -3,30 +3,45 @@ import * as assert from "node:assert/strict";
 import * as os from "os";
 import * as path from "path";
 import { installMocks } from "../support/mocks";
-import { existingFile } from "../support/fixtures";
+import * as fs from "fs";
+import { existingFile, fixtureHostKey, knownHostsFile, pemFixtures } from "../support/fixtures";
 import { PrivateRegistry, PrivateRegistryArgs, checkPrivateRegistryArgs, InvalidArgumentsError } from "../../components";
 import { toPrivateRegistryArgs, unsetAsUndefined } from "../../program/stackConfig";
 
 installMocks();
 const key = existingFile();
+const knownHosts = knownHostsFile();
+
+function writeKnownHosts(name: string, text: string): string {
+    const p = path.join(pemFixtures().dir, name);
+    fs.writeFileSync(p, text);
+    return p;
+}
 
 function good(): PrivateRegistryArgs {
     return {
-        host: { address: "10.10.0.2", privateKeyPath: key, names: ["registry.lab"], port: 5443 },
-        clients: [{ name: "client-a", address: "client-a.lab", privateKeyPath: key }],
+        host: { address: "10.10.0.2", privateKeyPath: key, knownHostsPath: knownHosts, names: ["registry.lab"], port: 5443 },
+        clients: [{ name: "client-a", address: "client-a.lab", privateKeyPath: key, knownHostsPath: knownHosts }],
         users: [{ name: "ci" }],
     };
 }
 
 describe("bad input fails before anything is registered, naming the field", () => {
     it("the good arguments pass", () => assert.deepEqual(checkPrivateRegistryArgs(good()), []));
+    it("a stack-wide known_hosts file covers every host without its own", () => {
+        const args = good() as any;
+        delete args.host.knownHostsPath;
+        delete args.clients[0].knownHostsPath;
+        assert.match(checkPrivateRegistryArgs(args).join("\n"), /`host\.hostKey`/, "negative twin: nothing pinned");
+        assert.deepEqual(checkPrivateRegistryArgs({ ...args, knownHostsPath: knownHosts }), []);
+    });
     const cases: Array<[string, (a: any) => void, RegExp]> = [
         ["an IP that is not valid", (a) => { a.host.ips = ["10.0.0.256"]; }, /`host\.ips\[0\]` is not a valid IP address: "10\.0\.0\.256"/],
         ["a hostname that is not valid", (a) => { a.host.names = ["bad_name.lab"]; }, /`host\.names\[0\]` is not a valid hostname: "bad_name\.lab"/],
         ["an SSH address that is not valid", (a) => { a.clients[0].address = "client a"; }, /`clients\[0\]\.address` is not a valid IP address or hostname: "client a"/],
         ["a port out of range", (a) => { a.host.port = 0; }, /`host\.port` must be a port number from 1 to 65535, got 0/],
         ["an SSH port out of range", (a) => { a.host.sshPort = 70000; }, /`host\.sshPort` must be a port number from 1 to 65535, got 70000/],
-        ["two clients with the same name", (a) => { a.clients.push({ name: "client-a", address: "10.0.0.9", privateKeyPath: key }); }, /`clients\[1\]\.name` repeats "client-a", already used by `clients\[0\]\.name`/],
+        ["two clients with the same name", (a) => { a.clients.push({ name: "client-a", address: "10.0.0.9", privateKeyPath: key, knownHostsPath: knownHosts }); }, /`clients\[1\]\.name` repeats "client-a", already used by `clients\[0\]\.name`/],
         ["a client with no SSH address", (a) => { delete a.clients[0].address; }, /`clients\[0\]\.address` is required/],
         ["an SSH key path that does not exist", (a) => { a.clients[0].privateKeyPath = "/nonexistent/id_ed25519"; }, /`clients\[0\]\.privateKeyPath` does not exist: \/nonexistent\/id_ed25519/],
         ["an empty user list", (a) => { a.users = []; }, /`users` is empty: the registry needs at least one user/],
@@ -38,6 +53,18 @@ describe("bad input fails before anything is registered, naming the field", () =
         ["a hosts entry without host IPs", (a) => { a.clients[0].hostsEntry = true; }, /`clients\[0\]\.hostsEntry` needs `host\.ips`/],
         ["an unknown runtime", (a) => { a.runtime = "k8s"; }, /`runtime` must be "docker-provider" or "cli", got "k8s"/],
         ["the docker-provider runtime with an in-memory key", (a) => { delete a.host.privateKeyPath; a.host.privateKey = "KEY"; }, /`runtime` "docker-provider" runs the operator's ssh client and needs `host\.privateKeyPath`/],
+        ["a host with no host key", (a) => { delete a.clients[0].knownHostsPath; },
+            /`clients\[0\]\.hostKey` \(or `clients\[0\]\.knownHostsPath`\) is required: every SSH connection verifies the host's key; get it with `ssh-keyscan client-a\.lab`/],
+        ["a host key of an unknown type", (a) => { delete a.clients[0].knownHostsPath; a.clients[0].hostKey = "ssh-dss AAAAB3NzaC1kc3M="; },
+            /`clients\[0\]\.hostKey` has an unsupported key type "ssh-dss"/],
+        ["a host key whose data is another type", (a) => { delete a.clients[0].knownHostsPath; a.clients[0].hostKey = fixtureHostKey.replace("ssh-ed25519", "ecdsa-sha2-nistp256"); },
+            /`clients\[0\]\.hostKey` has a key whose data is not a ecdsa-sha2-nistp256 key/],
+        ["a malformed known_hosts line", (a) => { a.clients[0].knownHostsPath = writeKnownHosts("malformed", `* ${fixtureHostKey}\nclient-a.lab ssh-ed25519\n`); },
+            /`clients\[0\]\.knownHostsPath` .*malformed: line 2: expected `<hosts> <type> <base64>`/],
+        ["a host missing from the known_hosts file", (a) => { a.host.sshPort = 2200; a.host.knownHostsPath = writeKnownHosts("other-host", `10.10.0.2 ${fixtureHostKey}\n`); },
+            /`host\.knownHostsPath` .*other-host has no key for \[10\.10\.0\.2\]:2200: get it with `ssh-keyscan -p 2200 10\.10\.0\.2`/],
+        ["the docker-provider runtime with only a hostKey", (a) => { delete a.host.knownHostsPath; a.host.hostKey = fixtureHostKey; },
+            /`runtime` "docker-provider" runs the operator's ssh client, which verifies hosts against a known_hosts file: set `host\.knownHostsPath`/],
         ["an unknown OS family", (a) => { a.clients[0].osFamily = "arch"; }, /`clients\[0\]\.osFamily` must be "debian", "rhel" or "auto", got "arch"/],
     ];
     for (const [title, mutate, message] of cases) {

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { installMocks, recordingRoot, settle, resetRecorded, RecordedResource } from "../support/mocks";
-import { existingFile } from "../support/fixtures";
+import { existingFile, knownHostsFile } from "../support/fixtures";
 import { shellcheck } from "../support/shellcheck";
 import {
     BundleManifest, describeFile, manifestName, verifyBundle, bundleContents, PrivateRegistry, InvalidArgumentsError,
@@ -127,8 +127,9 @@ describe("bundle scripts", () => {
 
 describe("PrivateRegistry with a bundle", () => {
     const key = existingFile();
+    const knownHosts = knownHostsFile();
     const args = (bundlePath: string) => ({
-        host: { address: "registry.lab", privateKeyPath: key, names: ["registry.lab"], port: 5443 },
+        host: { address: "registry.lab", privateKeyPath: key, knownHostsPath: knownHosts, names: ["registry.lab"], port: 5443 },
         users: [{ name: "ci" }],
         bundlePath,
     });

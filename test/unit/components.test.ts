@@ -2,12 +2,13 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as YAML from "yaml";
 import { installMocks, recordingRoot, settle, resetRecorded, valueOf, mockSecrets, RecordedResource } from "../support/mocks";
-import { existingFile, pemFixtures } from "../support/fixtures";
+import { existingFile, fixtureHostKey, pemFixtures, knownHostsFile } from "../support/fixtures";
 import { PrivateRegistry, PrivateRegistryArgs, HostPreparation, RegistryContainer } from "../../components";
 
 installMocks();
 
 const key = existingFile();
+const knownHosts = knownHostsFile();
 const children = (all: RecordedResource[], parentName: string) => all.filter((r) => r.parent.endsWith(`::${parentName}`));
 const byName = (all: RecordedResource[], name: string) => {
     const r = all.find((x) => x.name === name);
@@ -17,13 +18,13 @@ const byName = (all: RecordedResource[], name: string) => {
 
 function registryArgs(overrides: Partial<PrivateRegistryArgs> = {}): PrivateRegistryArgs {
     return {
-        host: { address: "registry.lab", privateKeyPath: key, names: ["registry.lab"], ips: ["10.10.0.2"], port: 5443 },
+        host: { address: "registry.lab", privateKeyPath: key, knownHostsPath: knownHosts, names: ["registry.lab"], ips: ["10.10.0.2"], port: 5443 },
         clients: [
-            { name: "client-a", address: "client-a.lab", privateKeyPath: key },
-            { name: "client-b", address: "client-b.lab", privateKeyPath: key, osFamily: "rhel", hostsEntry: true, engines: ["docker", "containerd"] },
+            { name: "client-a", address: "client-a.lab", privateKeyPath: key, knownHostsPath: knownHosts },
+            { name: "client-b", address: "client-b.lab", privateKeyPath: key, knownHostsPath: knownHosts, osFamily: "rhel", hostsEntry: true, engines: ["docker", "containerd"] },
         ],
         users: [{ name: "ci" }, { name: "ops", password: "given-SECRET-pw" }],
-        bastion: { address: "127.0.0.1", sshPort: 2222, privateKeyPath: key },
+        bastion: { address: "127.0.0.1", sshPort: 2222, privateKeyPath: key, knownHostsPath: knownHosts },
         ...overrides,
     };
 }
@@ -32,7 +33,7 @@ describe("HostPreparation", () => {
     it("one SSH step per concern, in order, parented to the component", async () => {
         resetRecorded();
         const root = recordingRoot("host-default");
-        new HostPreparation("hp", { ssh: { address: "10.0.0.9", privateKeyPath: key } }, { parent: root });
+        new HostPreparation("hp", { ssh: { address: "10.0.0.9", privateKeyPath: key, knownHostsPath: knownHosts } }, { parent: root });
         const all = await settle();
         const mine = children(all, "hp");
         assert.deepEqual(mine.map((r) => [r.type, r.name]), [
@@ -59,7 +60,7 @@ describe("HostPreparation", () => {
         const root = recordingRoot("host-full");
         const archive = existingFile("registry-image.tar");
         new HostPreparation("hq", {
-            ssh: { address: "10.0.0.9", privateKeyPath: key, bastion: { address: "127.0.0.1", sshPort: 2222, privateKeyPath: key } },
+            ssh: { address: "10.0.0.9", privateKeyPath: key, knownHostsPath: knownHosts, bastion: { address: "127.0.0.1", sshPort: 2222, privateKeyPath: key, knownHostsPath: knownHosts } },
             dockerGroupUsers: ["ops"], selinuxPermissive: true, registryImageArchive: archive, removeDataOnDestroy: true,
         }, { parent: root });
         const all = await settle();
@@ -73,13 +74,15 @@ describe("HostPreparation", () => {
         assert.equal(byName(all, "hq-image").inputs.triggers[1], copy.inputs.triggers[0]);
         assert.deepEqual(byName(all, "hq-facts").inputs.connection.proxy.host, "127.0.0.1");
         assert.deepEqual(byName(all, "hq-facts").inputs.connection.proxy.port, 2222);
+        assert.equal(byName(all, "hq-facts").inputs.connection.hostKey, fixtureHostKey);
+        assert.equal(byName(all, "hq-facts").inputs.connection.proxy.hostKey, fixtureHostKey, "the bastion is verified too");
         assert.match(byName(all, "hq-data-dir").inputs.delete, /rm -rf '\/var\/lib\/airgap-registry'\/data/);
     });
 });
 
 describe("RegistryContainer", () => {
     const base = () => ({
-        ssh: { address: "registry.lab", privateKeyPath: key },
+        ssh: { address: "registry.lab", privateKeyPath: key, knownHostsPath: knownHosts },
         certChainPem: pemFixtures().caCert + pemFixtures().caCert,
         privateKeyPem: mockSecrets.privateKey("server"),
         caCertPem: pemFixtures().caCert,
@@ -106,6 +109,13 @@ describe("RegistryContainer", () => {
         const provider = byName(all, "rc-docker").inputs;
         assert.equal(provider.host, "ssh://root@registry.lab:22");
         assert.ok(provider.sshOpts.includes(key));
+        // The operator's ssh verifies the host against the known_hosts file and never trusts a new key.
+        assert.ok(provider.sshOpts.includes("StrictHostKeyChecking=yes"));
+        assert.ok(provider.sshOpts.includes(`UserKnownHostsFile=${knownHosts}`));
+        assert.doesNotMatch(String(provider.sshOpts), /StrictHostKeyChecking=no|UserKnownHostsFile=\/dev\/null/);
+        for (const r of all.filter((x) => x.type === "command:remote:Command")) {
+            assert.equal(r.inputs.connection.hostKey, fixtureHostKey, `${r.name} is pinned to the host's key`);
+        }
         const c = byName(all, "rc-container").inputs;
         assert.equal(c.restart, "always");
         assert.equal(c.ports.length, 1);
