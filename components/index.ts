@@ -1,5 +1,5 @@
 /** airgap-registry: a trusted, authenticated private container registry for air-gapped networks. */
-export * from "./privateRegistry";
+export * from "./privateRegistry/privateRegistry";
 export * from "./pki/certificateAuthority";
 export * from "./pki/registryCertificate";
 export * from "./pki/keyAlgorithm";
@@ -7,13 +7,15 @@ export * from "./pki/subject";
 export * from "./pki/sans";
 export * from "./pki/existingCa";
 export * from "./host/hostPreparation";
-export * from "./host/sshHost";
+export * from "./ssh/sshHost";
+export * from "./ssh/dockerOverSsh";
 export * from "./host/daemonJson";
 export * from "./host/facts";
 export * from "./registry/registryContainer";
 export * from "./registry/registryPopulation";
 export * from "./bundle/manifest";
-export * from "./bundle/bundleScripts";
+export * from "./host/carryInScripts";
+export * from "./registry/populationScripts";
 export * from "./registry/configYml";
 export * from "./registry/htpasswd";
 export * from "./trust/clientTrust";

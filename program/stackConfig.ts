@@ -1,7 +1,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type { PrivateRegistryArgs, RegistryClientArgs, RegistryHostArgs } from "../components/privateRegistry";
-import { expandHome, SshEndpointArgs } from "../components/host/sshHost";
+import type { PrivateRegistryArgs, RegistryClientArgs, RegistryHostArgs } from "../components/privateRegistry/privateRegistry";
+import { expandHome, SshEndpointArgs } from "../components/ssh/sshHost";
 
 /** The stack config of the `airgap-registry` namespace, as read from Pulumi.<stack>.yaml (see Pulumi.yaml). */
 export interface RawStackConfig {

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { sha256File } from "../host/fileHash";
+import { sha256File } from "../ssh/fileHash";
 
 /** What a file in a carry-in bundle is for. */
 export type BundleFileKind = "registry-image" | "engine-package" | "image" | "storage";

@@ -1,4 +1,4 @@
-import { detectOsFamilyLines, script } from "./shell";
+import { detectOsFamilyLines, script } from "../ssh/shell";
 
 /** What HostPreparation learns about a host before changing anything. */
 export interface HostFacts {

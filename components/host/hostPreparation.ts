@@ -4,7 +4,7 @@ import * as command from "@pulumi/command";
 import { assertValid, checkFileExists, checkIdentifier, checkRemotePath } from "../validation";
 import { DaemonSettings, desiredDaemonKeys, mergeDaemonJson } from "./daemonJson";
 import { factsScript, HostFacts, parseHostFacts } from "./facts";
-import { copyFileByHash } from "./copyByHash";
+import { copyFileByHash } from "../ssh/copyByHash";
 import {
     daemonJsonScripts,
     dataDirScripts,
@@ -13,8 +13,8 @@ import {
     loadImageScripts,
     selinuxPermissiveScripts,
 } from "./hostScripts";
-import { checkSshHost, sshConnection, SshHostArgs } from "./sshHost";
-import { engineInstallScripts, storageRestoreScript } from "../bundle/bundleScripts";
+import { checkSshHost, sshConnection, SshHostArgs } from "../ssh/sshHost";
+import { engineInstallScripts, storageRestoreScript } from "./carryInScripts";
 
 /** Container-engine packages carried in a bundle, installed on hosts that have no engine. */
 export interface EnginePackagesArgs {

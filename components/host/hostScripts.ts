@@ -1,4 +1,4 @@
-import { engineFunctions, script, shellQuote } from "./shell";
+import { engineFunctions, script, shellQuote } from "../ssh/shell";
 
 /**
  * The create/delete scripts of HostPreparation's steps. Each create is idempotent and safe to

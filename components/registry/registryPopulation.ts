@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { populateScript, servedName } from "../bundle/bundleScripts";
-import { copyFileByHash } from "../host/copyByHash";
+import { populateScript, servedName } from "./populationScripts";
+import { copyFileByHash } from "../ssh/copyByHash";
 import { hostPreparationDefaults } from "../host/hostPreparation";
-import { sshConnection, SshHostArgs } from "../host/sshHost";
+import { sshConnection, SshHostArgs } from "../ssh/sshHost";
 
 /** An image archive (`docker save`) on the operator's machine to serve from the registry. */
 export interface ImageArchiveArgs {

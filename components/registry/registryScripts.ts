@@ -1,4 +1,4 @@
-import { script, shellQuote } from "../host/shell";
+import { script, shellQuote } from "../ssh/shell";
 import { containerPaths, containerPort, debugAddr } from "./configYml";
 
 /** Writes stdin to `path` atomically with `mode` (secrets never touch the command line). Pure. */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { sha256Of } from "../host/fileHash";
-import { checkSshHost, sshConnection, SshHostArgs } from "../host/sshHost";
+import { sha256Of } from "../ssh/fileHash";
+import { checkSshHost, sshConnection, SshHostArgs } from "../ssh/sshHost";
 import { assertValid, checkIdentifier, checkIp, checkHostname } from "../validation";
 import {
     certsDirEntries,

@@ -1,4 +1,4 @@
-import { detectOsFamilyLines, script, shellQuote } from "../host/shell";
+import { detectOsFamilyLines, script, shellQuote } from "../ssh/shell";
 
 /** OS family of a client; `auto` reads /etc/os-release on the client. */
 export type OsFamily = "debian" | "rhel" | "auto";

@@ -10,7 +10,7 @@ import {
     BundleManifest, describeFile, manifestName, verifyBundle, bundleContents, PrivateRegistry, InvalidArgumentsError,
     engineInstallScripts, populateScript, servedName, storageRestoreScript,
 } from "../../components";
-import { imageFileName } from "../../bundle/cli";
+import { imageFileName } from "../../bundleWriter/cli";
 
 installMocks();
 

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as crypto from "crypto";
-import { hostKeyProblem, keysForHost, knownHostsName, parseKnownHosts, preferredHostKey } from "../../components/host/knownHosts";
+import { hostKeyProblem, keysForHost, knownHostsName, parseKnownHosts, preferredHostKey } from "../../components/ssh/knownHosts";
 import { fixtureHostKey } from "../support/fixtures";
 
 // SSH host keys from public-key lines and known_hosts files: what every connection is pinned to.

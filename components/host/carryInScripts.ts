@@ -1,4 +1,6 @@
-import { engineFunctions, script, shellQuote } from "../host/shell";
+/** Scripts HostPreparation runs with what a carry-in bundle brings: the engine packages and a storage archive. Pure. */
+
+import { engineFunctions, script, shellQuote } from "../ssh/shell";
 
 /**
  * Installs the container engine from the bundle's packages, with no network, on a host that has
@@ -71,7 +73,7 @@ export function engineInstallScripts(
 }
 
 /**
- * Restores a registry storage archive (seed 004) into `<dataDir>/data`, only when that directory
+ * Restores a registry storage archive into `<dataDir>/data`, only when that directory
  * is empty: existing registry data is never overwritten. Delete does nothing (data is kept). Pure.
  */
 export function storageRestoreScript(dataDir: string, archivePath: string): string {
@@ -84,64 +86,5 @@ export function storageRestoreScript(dataDir: string, archivePath: string): stri
         "fi",
         `tar -xzf ${shellQuote(archivePath)} -C ${data}`,
         `echo "restored registry storage into ${dataDir}/data ($(du -sh ${data} | cut -f1))"`,
-    );
-}
-
-/** An image archive on the registry host and the reference it holds. */
-export interface ServedImage {
-    /** `name:tag` as saved, e.g. `team/app:1.2`; a registry host prefix is dropped. */
-    readonly ref: string;
-    /** Path of the `docker save` archive on the registry host. */
-    readonly archivePath: string;
-}
-
-/** The repository path and tag an image is served under (`registry.lab:5000/team/app:1` -> `team/app`, `1`). Pure. */
-export function servedName(ref: string): { repository: string; tag: string } {
-    const withoutHost = ref.replace(/^[^/]*[.:][^/]*\//, "");
-    const at = withoutHost.lastIndexOf(":");
-    return at > 0 && !withoutHost.slice(at).includes("/")
-        ? { repository: withoutHost.slice(0, at), tag: withoutHost.slice(at + 1) }
-        : { repository: withoutHost, tag: "latest" };
-}
-
-/**
- * Pushes every image into the registry from its own host with TLS verification on: stdin is the
- * pushing user's password on the first line, then the CA certificate. An image whose manifest in
- * the registry already points at the same image ID is skipped, so a re-run pushes nothing.
- * Prints `name:tag@sha256:...` per image. Pure.
- */
-export function populateScript(port: number, username: string, images: readonly ServedImage[]): string {
-    const registry = `localhost:${port}`;
-    return script(
-        "IFS= read -r password",
-        "umask 077",
-        "auth=$(mktemp)",
-        "trap 'rm -f \"$auth\"' EXIT",
-        // curl reads the credentials from a 0600 file, never from its command line.
-        `printf 'user = "%s:%s"\\n' ${shellQuote(username)} "$password" > "$auth"`,
-        `mkdir -p /etc/docker/certs.d/${registry}`,
-        `cat > /etc/docker/certs.d/${registry}/ca.crt`,
-        `ca=/etc/docker/certs.d/${registry}/ca.crt`,
-        `printf '%s' "$password" | docker login ${registry} --username ${shellQuote(username)} --password-stdin >/dev/null`,
-        "accept='application/vnd.docker.distribution.manifest.v2+json,application/vnd.oci.image.manifest.v1+json'",
-        "serve() { # archive source-ref repository tag",
-        "  docker image inspect \"$2\" >/dev/null 2>&1 || docker load -i \"$1\" >/dev/null",
-        "  id=$(docker image inspect --format '{{.Id}}' \"$2\")",
-        `  served=$(curl -sS --cacert "$ca" -K "$auth" -H "Accept: $accept" "https://${registry}/v2/$3/manifests/$4" 2>/dev/null | tr -d ' \\t\\r\\n' | grep -o '"config":{[^}]*}' | grep -o 'sha256:[0-9a-f]*' || true)`,
-        `  digest_of() { curl -sS -I --cacert "$ca" -K "$auth" -H "Accept: $accept" "https://${registry}/v2/$3/manifests/$4" | tr -d '\\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p'; }`,
-        "  if [ \"$served\" = \"$id\" ]; then",
-        "    echo \"$3:$4@$(digest_of \"$@\") already served\" >&2",
-        "  else",
-        `    docker tag "$2" "${registry}/$3:$4"`,
-        `    docker push "${registry}/$3:$4" >/dev/null`,
-        "    echo \"$3:$4@$(digest_of \"$@\") pushed\" >&2",
-        "  fi",
-        "  echo \"$3:$4@$(digest_of \"$@\")\"",
-        "}",
-        ...images.map((img) => {
-            const { repository, tag } = servedName(img.ref);
-            return `serve ${shellQuote(img.archivePath)} ${shellQuote(img.ref)} ${shellQuote(repository)} ${shellQuote(tag)}`;
-        }),
-        `docker logout ${registry} >/dev/null`,
     );
 }

@@ -1,15 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DaemonSettings } from "./host/daemonJson";
-import { EnginePackagesArgs, HostPreparation, hostPreparationDefaults } from "./host/hostPreparation";
-import { BundleManifest, filesOfKind, verifyBundle } from "./bundle/manifest";
-import { ImageArchiveArgs, RegistryPopulation } from "./registry/registryPopulation";
+import { DaemonSettings } from "../host/daemonJson";
+import { EnginePackagesArgs, HostPreparation, hostPreparationDefaults } from "../host/hostPreparation";
+import { BundleManifest, filesOfKind, verifyBundle } from "../bundle/manifest";
+import { ImageArchiveArgs, RegistryPopulation } from "../registry/registryPopulation";
 import * as path from "path";
-import { sha256Of } from "./host/fileHash";
-import { checkSshHost, SshEndpointArgs, SshHostArgs } from "./host/sshHost";
-import { CertificateAuthority, CertificateAuthorityArgs, checkCertificateAuthorityArgs } from "./pki/certificateAuthority";
-import { checkCertificateSettings, RegistryCertificate } from "./pki/registryCertificate";
-import { KeySpec } from "./pki/keyAlgorithm";
-import { registryEndpoints } from "./pki/sans";
+import { sha256Of } from "../ssh/fileHash";
+import { checkSshHost, SshEndpointArgs, SshHostArgs } from "../ssh/sshHost";
+import { CertificateAuthority, CertificateAuthorityArgs, checkCertificateAuthorityArgs } from "../pki/certificateAuthority";
+import { checkCertificateSettings, RegistryCertificate } from "../pki/registryCertificate";
+import { KeySpec } from "../pki/keyAlgorithm";
+import { registryEndpoints } from "../pki/sans";
 import {
     checkRuntime,
     checkUsers,
@@ -18,10 +18,10 @@ import {
     registryContainerDefaults,
     RegistryRuntime,
     RegistryUserArgs,
-} from "./registry/registryContainer";
-import { checkClientTrustArgs, ClientTrust } from "./trust/clientTrust";
-import { OsFamily, TrustEngine } from "./trust/trustScripts";
-import { assertValid, checkFileExists, checkHostname, checkIp, checkPort, checkRemotePath, checkUnique } from "./validation";
+} from "../registry/registryContainer";
+import { checkClientTrustArgs, ClientTrust } from "../trust/clientTrust";
+import { OsFamily, TrustEngine } from "../trust/trustScripts";
+import { assertValid, checkFileExists, checkHostname, checkIp, checkPort, checkRemotePath, checkUnique } from "../validation";
 
 /** The registry host: how to reach it and the names clients reach the registry by. */
 export interface RegistryHostArgs extends SshHostArgs {
