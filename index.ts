@@ -1,11 +1,14 @@
+/** The program: the stack config of `Pulumi.<stack>.yaml` made into one PrivateRegistry and its outputs. */
+
 import * as pulumi from "@pulumi/pulumi";
 import { PrivateRegistry } from "./components";
 import { readStackConfig, toPrivateRegistryArgs } from "./program/stackConfig";
 
 // Stack config -> one PrivateRegistry -> the stack outputs other stacks rely on.
+const stackConfig = readStackConfig();
 const registry = new PrivateRegistry(
     pulumi.getProject(),
-    toPrivateRegistryArgs(readStackConfig(), process.cwd()),
+    toPrivateRegistryArgs(stackConfig.config, process.cwd(), stackConfig.problems),
 );
 
 export const endpoint = registry.endpoint;

@@ -1,3 +1,5 @@
+/** `npm run bundle`: writes a carry-in bundle (registry image, engine packages, images to serve, storage, manifest.json) on a machine with a network. */
+
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";

@@ -1,3 +1,5 @@
+/** Downloads the container engine's packages and their whole dependency closure for the bundle (Debian: apt; RHEL: dnf). */
+
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";

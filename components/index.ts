@@ -1,23 +1,37 @@
-/** airgap-registry: a trusted, authenticated private container registry for air-gapped networks. */
-export * from "./privateRegistry/privateRegistry";
-export * from "./pki/certificateAuthority";
-export * from "./pki/registryCertificate";
-export * from "./pki/keyAlgorithm";
-export * from "./pki/subject";
-export * from "./pki/sans";
-export * from "./pki/existingCa";
-export * from "./host/hostPreparation";
-export * from "./ssh/sshHost";
-export * from "./ssh/dockerOverSsh";
-export * from "./host/daemonJson";
-export * from "./host/facts";
-export * from "./registry/registryContainer";
-export * from "./registry/registryPopulation";
-export * from "./bundle/manifest";
-export * from "./host/carryInScripts";
-export * from "./registry/populationScripts";
-export * from "./registry/configYml";
-export * from "./registry/htpasswd";
-export * from "./trust/clientTrust";
-export * from "./trust/trustScripts";
-export * from "./validation";
+/**
+ * airgap-registry: a trusted, authenticated private container registry for air-gapped networks.
+ *
+ * The public API: the components, their Args, output and option types, and their defaults.
+ * Renderers, validators and scripts are internal (`airgap-registry/internal`): they may change
+ * between minor versions.
+ */
+
+export { PrivateRegistry } from "./privateRegistry/privateRegistry";
+export type { PrivateRegistryArgs, RegistryClientArgs, RegistryHostArgs } from "./privateRegistry/privateRegistryArgs";
+
+export { CertificateAuthority, certificateAuthorityDefaults } from "./pki/certificateAuthority";
+export type { CertificateAuthorityArgs, ExistingCaArgs } from "./pki/certificateAuthority";
+export { RegistryCertificate, registryCertificateDefaults } from "./pki/registryCertificate";
+export type { RegistryCertificateArgs, SigningCa } from "./pki/registryCertificate";
+export type { EcdsaCurve, KeyAlgorithm, KeySpec, RsaBits } from "./pki/keyAlgorithm";
+export type { CertificateSubject } from "./pki/subject";
+
+export { HostPreparation, hostPreparationDefaults } from "./host/hostPreparation";
+export type { EnginePackagesArgs, HostPreparationArgs } from "./host/hostPreparation";
+export { daemonSettingsDefaults } from "./host/daemonJson";
+export type { DaemonSettings } from "./host/daemonJson";
+export type { HostFacts } from "./host/facts";
+
+export { RegistryContainer, registryContainerDefaults } from "./registry/registryContainer";
+export type { RegistryContainerArgs } from "./registry/registryContainer";
+export type { RegistryCredential, RegistryUserArgs } from "./registry/registryUsers";
+export type { CliEngine, RegistryRuntime } from "./registry/runtime";
+export { RegistryPopulation } from "./registry/registryPopulation";
+export type { ImageArchiveArgs, RegistryPopulationArgs } from "./registry/registryPopulation";
+
+export { ClientTrust, clientTrustDefaults } from "./trust/clientTrust";
+export type { ClientTrustArgs } from "./trust/clientTrust";
+export type { HostsEntry, OsFamily, TrustEngine } from "./trust/trustScripts";
+
+export type { SshEndpointArgs, SshHostArgs } from "./ssh/sshHost";
+export { InvalidArgumentsError } from "./validation";

@@ -1,12 +1,21 @@
+/** Field checkers every component's validation is made of, and the error a component throws before registering anything. */
+
 import * as fs from "fs";
 import * as net from "net";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
- * Plain-value validation shared by every component. Each check returns an error message that
- * names the field (for example `clients[2].address`), or undefined when the value is fine, so a
- * component can collect every problem at once and fail before any resource is registered.
+ * Plain-value validation shared by every component. Every checker takes the field's path and
+ * returns its problems as messages that name that path (for example `clients[2].address`), `[]`
+ * when the value is fine, so a component collects every problem at once and fails before it
+ * registers anything. Each component checks its own Args with paths relative to them (`ssh.address`);
+ * a composite passes its prefix down (`clients[2]` + `address`).
  */
+
+/** The path of `field` under `prefix`: `fieldPath("clients[2]", "address")` is `clients[2].address`; an empty prefix adds nothing. */
+export function fieldPath(prefix: string, field: string): string {
+    return prefix === "" ? field : field === "" ? prefix : `${prefix}.${field}`;
+}
 
 const hostnameLabel = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
 
@@ -28,87 +37,91 @@ export function isHostname(value: string): boolean {
 }
 
 /** An SSH or service address: an IP address or a hostname. */
-export function checkAddress(field: string, value: unknown): string | undefined {
+export function checkAddress(field: string, value: unknown): string[] {
     if (typeof value !== "string" || value.length === 0) {
-        return `\`${field}\` is required: an IP address or hostname`;
+        return [`\`${field}\` is required: an IP address or hostname`];
     }
     if (!isIpAddress(value) && !isHostname(value)) {
-        return `\`${field}\` is not a valid IP address or hostname: "${value}"`;
+        return [`\`${field}\` is not a valid IP address or hostname: "${value}"`];
     }
-    return undefined;
+    return [];
 }
 
 /** A DNS name the registry answers to (not an IP address). */
-export function checkHostname(field: string, value: unknown): string | undefined {
+export function checkHostname(field: string, value: unknown): string[] {
     if (typeof value !== "string" || !isHostname(value)) {
-        return `\`${field}\` is not a valid hostname: "${String(value)}"`;
+        return [`\`${field}\` is not a valid hostname: "${String(value)}"`];
     }
-    return undefined;
+    return [];
 }
 
 /** An IP address the registry answers to. */
-export function checkIp(field: string, value: unknown): string | undefined {
+export function checkIp(field: string, value: unknown): string[] {
     if (typeof value !== "string" || !isIpAddress(value)) {
-        return `\`${field}\` is not a valid IP address: "${String(value)}"`;
+        return [`\`${field}\` is not a valid IP address: "${String(value)}"`];
     }
-    return undefined;
+    return [];
 }
 
 /** A TCP port, 1..65535. */
-export function checkPort(field: string, value: unknown): string | undefined {
+export function checkPort(field: string, value: unknown): string[] {
     if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 65535) {
-        return `\`${field}\` must be a port number from 1 to 65535, got ${JSON.stringify(value)}`;
+        return [`\`${field}\` must be a port number from 1 to 65535, got ${JSON.stringify(value)}`];
     }
-    return undefined;
+    return [];
 }
 
 /** A whole number of hours greater than zero. */
-export function checkHours(field: string, value: unknown): string | undefined {
+export function checkHours(field: string, value: unknown): string[] {
     if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
-        return `\`${field}\` must be a whole number of hours greater than 0, got ${JSON.stringify(value)}`;
+        return [`\`${field}\` must be a whole number of hours greater than 0, got ${JSON.stringify(value)}`];
     }
-    return undefined;
+    return [];
 }
 
 /** A file that must exist on the operator's machine (SSH keys, image archives). */
-export function checkFileExists(field: string, value: unknown): string | undefined {
+export function checkFileExists(field: string, value: unknown): string[] {
     if (typeof value !== "string" || value.length === 0) {
-        return `\`${field}\` must be a file path`;
+        return [`\`${field}\` must be a file path`];
     }
     try {
         if (!fs.statSync(value).isFile()) {
-            return `\`${field}\` is not a file: ${value}`;
+            return [`\`${field}\` is not a file: ${value}`];
         }
     } catch {
-        return `\`${field}\` does not exist: ${value}`;
+        return [`\`${field}\` does not exist: ${value}`];
     }
-    return undefined;
+    return [];
 }
 
 /** An absolute POSIX path on a remote host, with no characters a shell would interpret. */
-export function checkRemotePath(field: string, value: unknown): string | undefined {
+export function checkRemotePath(field: string, value: unknown): string[] {
     if (typeof value !== "string" || !/^\/[A-Za-z0-9._\-/]*$/.test(value) || value.includes("..")) {
-        return `\`${field}\` must be an absolute path of letters, digits, '.', '_', '-' and '/', got ${JSON.stringify(value)}`;
+        return [`\`${field}\` must be an absolute path of letters, digits, '.', '_', '-' and '/', got ${JSON.stringify(value)}`];
     }
-    return undefined;
+    return [];
 }
 
 /** A short identifier used in remote file and container names. */
-export function checkIdentifier(field: string, value: unknown): string | undefined {
+export function checkIdentifier(field: string, value: unknown): string[] {
     if (typeof value !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(value)) {
-        return `\`${field}\` must start with a letter or digit and use only letters, digits, '.', '_' and '-' (at most 63), got ${JSON.stringify(value)}`;
+        return [`\`${field}\` must start with a letter or digit and use only letters, digits, '.', '_' and '-' (at most 63), got ${JSON.stringify(value)}`];
     }
-    return undefined;
+    return [];
 }
 
-/** Names that must be unique within a list (client names, user names). */
-export function checkUnique(field: string, values: readonly string[]): string[] {
+/**
+ * Names that must be unique within a list (client names, user names): `field` is the list,
+ * `key` the name's field in each item (`clients[1].name`), or "" for a list of plain names.
+ */
+export function checkUnique(field: string, values: readonly string[], key = ""): string[] {
+    const item = (index: number) => fieldPath(`${field}[${index}]`, key);
     const seen = new Map<string, number>();
     const errors: string[] = [];
     values.forEach((value, index) => {
         const first = seen.get(value);
         if (first !== undefined) {
-            errors.push(`\`${field}[${index}]\` repeats "${value}", already used by \`${field}[${first}]\``);
+            errors.push(`\`${item(index)}\` repeats "${value}", already used by \`${item(first)}\``);
         } else {
             seen.set(value, index);
         }
@@ -131,9 +144,8 @@ export class InvalidArgumentsError extends pulumi.RunError {
 }
 
 /** Throws an InvalidArgumentsError when `problems` holds any message. */
-export function assertValid(component: string, problems: ReadonlyArray<string | undefined>): void {
-    const found = problems.filter((p): p is string => p !== undefined);
-    if (found.length > 0) {
-        throw new InvalidArgumentsError(component, found);
+export function assertValid(component: string, problems: readonly string[]): void {
+    if (problems.length > 0) {
+        throw new InvalidArgumentsError(component, problems);
     }
 }

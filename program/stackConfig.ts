@@ -1,7 +1,22 @@
+/** The stack config (`airgap-registry:` namespace) read and turned into PrivateRegistry arguments; config mistakes as one clean error. */
+
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type { PrivateRegistryArgs, RegistryClientArgs, RegistryHostArgs } from "../components/privateRegistry/privateRegistry";
+import { checkPrivateRegistryArgs } from "../components/privateRegistry/privateRegistryArgs";
+import type { PrivateRegistryArgs, RegistryClientArgs, RegistryHostArgs } from "../components/privateRegistry/privateRegistryArgs";
 import { expandHome, SshEndpointArgs } from "../components/ssh/sshHost";
+
+/**
+ * Thrown when the stack config is wrong, before anything is registered; lists every problem,
+ * the config's own and those of the PrivateRegistry it describes. A RunError, so the engine
+ * prints the message without a stack trace.
+ */
+export class InvalidStackConfigError extends pulumi.RunError {
+    constructor(readonly problems: readonly string[]) {
+        super(`invalid stack config (namespace airgap-registry):\n  - ${problems.join("\n  - ")}`);
+        this.name = "InvalidStackConfigError";
+    }
+}
 
 /** The stack config of the `airgap-registry` namespace, as read from Pulumi.<stack>.yaml (see Pulumi.yaml). */
 export interface RawStackConfig {
@@ -43,10 +58,11 @@ function resolveKeys<T extends SshEndpointArgs>(projectDir: string, endpoint: T 
  * Turns the raw stack config into PrivateRegistry arguments: file paths resolved against the
  * project directory, passwords (secret config) attached to their users, an existing CA when
  * both of its PEMs are set. Field names stay those of the config, so validation messages name
- * the config key. Pure.
+ * the config key. `readProblems` are keys that could not be read at all. Throws an
+ * InvalidStackConfigError listing every problem when the config has any of its own. Pure.
  */
-export function toPrivateRegistryArgs(raw: RawStackConfig, projectDir: string): PrivateRegistryArgs {
-    const problems: string[] = [];
+export function toPrivateRegistryArgs(raw: RawStackConfig, projectDir: string, readProblems: readonly string[] = []): PrivateRegistryArgs {
+    const problems: string[] = [...readProblems];
     const passwords = raw.passwords ?? {};
     const users = (raw.users ?? []).map((name) =>
         passwords[name] !== undefined ? { name, password: pulumi.secret(passwords[name]) } : { name },
@@ -60,10 +76,7 @@ export function toPrivateRegistryArgs(raw: RawStackConfig, projectDir: string): 
     } else if (raw.existingCaCertPem !== undefined && raw.existingCaKeyPem !== undefined) {
         ca = { ...(raw.ca ?? {}), existing: { certPem: raw.existingCaCertPem, keyPem: pulumi.secret(raw.existingCaKeyPem) } };
     }
-    if (problems.length > 0) {
-        throw new Error(`invalid stack config:\n  - ${problems.join("\n  - ")}`);
-    }
-    return {
+    const args: PrivateRegistryArgs = {
         host: resolveKeys(projectDir, raw.host) as RegistryHostArgs,
         clients: (raw.clients ?? []).map((c) => resolveKeys(projectDir, c) as RegistryClientArgs),
         users,
@@ -79,6 +92,10 @@ export function toPrivateRegistryArgs(raw: RawStackConfig, projectDir: string): 
         verifyClients: raw.verifyClients,
         bundlePath: resolvePath(projectDir, raw.bundlePath),
     };
+    if (problems.length > 0) {
+        throw new InvalidStackConfigError([...problems, ...checkPrivateRegistryArgs(args)]);
+    }
+    return args;
 }
 
 /** Config defaults for "not set" (`{}`, `""`) read as undefined. Pure. */
@@ -88,44 +105,51 @@ export function unsetAsUndefined<T>(value: T | undefined): T | undefined {
     return value;
 }
 
-/**
- * A secret config value read as plain JSON, for structure the program must know (which users
- * have a password). Every value taken from it is wrapped in pulumi.secret by toPrivateRegistryArgs.
- */
-function secretObject<T>(key: string): T | undefined {
-    const text = pulumi.runtime.getConfig(key);
-    if (text === undefined) return undefined;
+/** One key read from the config; a value that does not parse becomes a problem naming the key. */
+function readKey<T>(key: string, read: (key: string) => T | undefined, problems: string[], expected: string): T | undefined {
     try {
-        return JSON.parse(text) as T;
+        return read(key);
     } catch {
-        throw new Error(`\`${key}\` must be an object (user name -> password)`);
+        problems.push(`\`${key}\` must be ${expected}`);
+        return undefined;
     }
 }
 
-/** Reads the `airgap-registry` config namespace of the current stack. */
-export function readStackConfig(): RawStackConfig {
+/** A secret config value read as plain JSON, for structure the program must know (which users have a password). */
+function secretObject<T>(key: string): T | undefined {
+    const text = pulumi.runtime.getConfig(`airgap-registry:${key}`);
+    return text === undefined ? undefined : (JSON.parse(text) as T);
+}
+
+/**
+ * Reads the `airgap-registry` config namespace of the current stack: the raw values, and a
+ * problem for each key whose value does not parse (e.g. `host` that is not an object).
+ */
+export function readStackConfig(): { config: RawStackConfig; problems: string[] } {
     const config = new pulumi.Config("airgap-registry");
+    const problems: string[] = [];
+    const object = <T>(key: string, expected: string) => readKey<T>(key, (k) => config.getObject<T>(k), problems, expected);
     const raw: RawStackConfig = {
-        host: config.getObject<RegistryHostArgs>("host"),
-        clients: config.getObject<RegistryClientArgs[]>("clients"),
-        users: config.getObject<string[]>("users"),
-        passwords: secretObject<Record<string, string>>("airgap-registry:passwords"),
-        bastion: config.getObject<SshEndpointArgs>("bastion"),
+        host: object<RegistryHostArgs>("host", "an object"),
+        clients: object<RegistryClientArgs[]>("clients", "a list of objects"),
+        users: object<string[]>("users", "a list of user names"),
+        passwords: readKey("passwords", (k) => secretObject<Record<string, string>>(k), problems, "an object (user name -> password)"),
+        bastion: object<SshEndpointArgs>("bastion", "an object"),
         knownHostsPath: config.get("knownHostsPath"),
-        ca: config.getObject<RawStackConfig["ca"]>("ca"),
+        ca: object<RawStackConfig["ca"]>("ca", "an object"),
         existingCaCertPem: config.get("existingCaCertPem"),
         existingCaKeyPem: pulumi.runtime.getConfig("airgap-registry:existingCaKeyPem"),
-        certificate: config.getObject<RawStackConfig["certificate"]>("certificate"),
+        certificate: object<RawStackConfig["certificate"]>("certificate", "an object"),
         registryImage: config.get("registryImage"),
         registryImageArchive: config.get("registryImageArchive"),
         runtime: config.get<NonNullable<RawStackConfig["runtime"]>>("runtime"),
         cliEngine: config.get<NonNullable<RawStackConfig["cliEngine"]>>("cliEngine"),
-        healthcheck: config.getObject<boolean>("healthcheck"),
-        verifyClients: config.getObject<boolean>("verifyClients"),
+        healthcheck: object<boolean>("healthcheck", "true or false"),
+        verifyClients: object<boolean>("verifyClients", "true or false"),
         bundlePath: config.get("bundlePath"),
     };
     for (const key of Object.keys(raw) as Array<keyof RawStackConfig>) {
         (raw as Record<string, unknown>)[key] = unsetAsUndefined(raw[key]);
     }
-    return raw;
+    return { config: raw, problems };
 }

@@ -1,3 +1,5 @@
+/** The carry-in bundle's manifest.json: what each file is, its size and SHA-256, and the check of a bundle against it. */
+
 import * as fs from "fs";
 import * as path from "path";
 import { sha256File } from "../ssh/fileHash";

@@ -1,4 +1,4 @@
-/** daemon.json settings and their merge into what a host already has (seed 003). Pure. */
+/** daemon.json settings and their merge into what a host already has. Pure. */
 
 /** The daemon.json keys HostPreparation manages. Every field is optional; unset fields are left alone. */
 export interface DaemonSettings {
@@ -14,7 +14,7 @@ export interface DaemonSettings {
     readonly maxConcurrentUploads?: number;
     /**
      * The engine's cgroup driver (`exec-opts` `native.cgroupdriver=`). Default: unchanged. Set
-     * `"systemd"` on systemd hosts (seed 000); hosts without systemd need `"cgroupfs"`.
+     * `"systemd"` on systemd hosts; hosts without systemd need `"cgroupfs"`.
      */
     readonly cgroupDriver?: "systemd" | "cgroupfs";
 }

@@ -1,3 +1,5 @@
+/** What HostPreparation reads from a host first (OS family, engine, daemon.json), as a script and its parser. Pure. */
+
 import { detectOsFamilyLines, script } from "../ssh/shell";
 
 /** What HostPreparation learns about a host before changing anything. */

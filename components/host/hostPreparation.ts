@@ -1,7 +1,9 @@
+/** HostPreparation: the registry host made ready over SSH (data dirs, engine, docker group, SELinux, daemon.json, registry image). */
+
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { assertValid, checkFileExists, checkIdentifier, checkRemotePath } from "../validation";
+import { assertValid, checkFileExists, checkIdentifier, checkRemotePath, fieldPath } from "../validation";
 import { DaemonSettings, desiredDaemonKeys, mergeDaemonJson } from "./daemonJson";
 import { factsScript, HostFacts, parseHostFacts } from "./facts";
 import { copyFileByHash } from "../ssh/copyByHash";
@@ -34,11 +36,11 @@ export interface HostPreparationArgs {
     readonly ssh: SshHostArgs;
     /** Directory on the host for registry storage, certs, auth and config. Default `"/var/lib/airgap-registry"`. */
     readonly dataDir?: string;
-    /** Users to add to the `docker` group (seed 000). Default `[]` (no change). */
+    /** Users to add to the `docker` group. Default `[]` (no change). */
     readonly dockerGroupUsers?: readonly string[];
-    /** Put SELinux in permissive mode (seed 000). Default `false`: SELinux is left as it is. */
+    /** Put SELinux in permissive mode. Default `false`: SELinux is left as it is. */
     readonly selinuxPermissive?: boolean;
-    /** daemon.json keys to merge into the host's file (seed 003). Default: live-restore and log rotation. */
+    /** daemon.json keys to merge into the host's file. Default: live-restore and log rotation. */
     readonly daemon?: DaemonSettings;
     /** The registry image reference that must be on the host. Default `"registry:2"`. */
     readonly registryImage?: string;
@@ -55,7 +57,7 @@ export interface HostPreparationArgs {
     readonly enginePackages?: EnginePackagesArgs;
     /**
      * A registry storage archive (`.tar.gz` of the storage root) on the operator's machine,
-     * restored into `<dataDir>/data` only when that directory is empty (seed 004). Default: none.
+     * restored into `<dataDir>/data` only when that directory is empty. Default: none.
      */
     readonly storageArchive?: string;
     /**
@@ -73,17 +75,17 @@ export const hostPreparationDefaults = {
 
 /** Validates the plain arguments of a HostPreparation; messages name `field`. */
 export function checkHostPreparationArgs(field: string, args: HostPreparationArgs): string[] {
-    const problems: Array<string | undefined> = [...checkSshHost(`${field}.ssh`, args.ssh)];
-    if (args.dataDir !== undefined) problems.push(checkRemotePath(`${field}.dataDir`, args.dataDir));
-    (args.dockerGroupUsers ?? []).forEach((u, i) => problems.push(checkIdentifier(`${field}.dockerGroupUsers[${i}]`, u)));
+    const problems: string[] = [...checkSshHost(fieldPath(field, "ssh"), args.ssh)];
+    if (args.dataDir !== undefined) problems.push(...checkRemotePath(fieldPath(field, "dataDir"), args.dataDir));
+    (args.dockerGroupUsers ?? []).forEach((u, i) => problems.push(...checkIdentifier(fieldPath(field, `dockerGroupUsers[${i}]`), u)));
     if (args.registryImageArchive !== undefined) {
-        problems.push(checkFileExists(`${field}.registryImageArchive`, args.registryImageArchive));
+        problems.push(...checkFileExists(fieldPath(field, "registryImageArchive"), args.registryImageArchive));
     }
-    if (args.storageArchive !== undefined) problems.push(checkFileExists(`${field}.storageArchive`, args.storageArchive));
+    if (args.storageArchive !== undefined) problems.push(...checkFileExists(fieldPath(field, "storageArchive"), args.storageArchive));
     if (args.registryImage !== undefined && !/^[a-z0-9][a-z0-9._/:@-]*$/.test(args.registryImage)) {
-        problems.push(`\`${field}.registryImage\` is not an image reference: ${JSON.stringify(args.registryImage)}`);
+        problems.push(`\`${fieldPath(field, "registryImage")}\` is not an image reference: ${JSON.stringify(args.registryImage)}`);
     }
-    return problems.filter((p): p is string => p !== undefined);
+    return problems;
 }
 
 /**
@@ -104,7 +106,7 @@ export class HostPreparation extends pulumi.ComponentResource {
     public readonly registryImageId: pulumi.Output<string>;
 
     constructor(name: string, args: HostPreparationArgs, opts?: pulumi.ComponentResourceOptions) {
-        assertValid("HostPreparation", checkHostPreparationArgs("host", args));
+        assertValid("HostPreparation", checkHostPreparationArgs("", args));
         super("airgap-registry:host:HostPreparation", name, {}, opts);
 
         const connection = sshConnection(args.ssh);

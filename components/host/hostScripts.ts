@@ -1,3 +1,5 @@
+/** The create/delete scripts of HostPreparation's steps, each undoing exactly what its create did. Pure. */
+
 import { engineFunctions, script, shellQuote } from "../ssh/shell";
 
 /**
@@ -26,7 +28,7 @@ export function engineScripts(): StepScripts {
     };
 }
 
-/** Creates the `docker` group and adds users to it (seed 000); delete removes only users it added. */
+/** Creates the `docker` group and adds users to it; delete removes only users it added. */
 export function dockerGroupScripts(stateDir: string, users: readonly string[]): StepScripts {
     const marker = shellQuote(`${stateDir}/docker-group-added`);
     return {

@@ -1,6 +1,8 @@
+/** CertificateAuthority: the CA every client trusts, generated or brought in (an organisation's internal CA). */
+
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { assertValid, checkHours } from "../validation";
+import { assertValid, checkHours, fieldPath } from "../validation";
 import { certificateFacts, checkExistingCa } from "./existingCa";
 import { checkKeySpec, KeySpec, privateKeyInputs } from "./keyAlgorithm";
 import { CertificateSubject, checkSubject, tlsSubject } from "./subject";
@@ -36,13 +38,10 @@ export const certificateAuthorityDefaults = {
 
 /** Validates the plain arguments of a CertificateAuthority; messages name `field`. */
 export function checkCertificateAuthorityArgs(field: string, args: CertificateAuthorityArgs): string[] {
-    const problems = [...checkKeySpec(field, args), ...checkSubject(`${field}.subject`, args.subject)];
-    if (args.validityHours !== undefined) {
-        const p = checkHours(`${field}.validityHours`, args.validityHours);
-        if (p) problems.push(p);
-    }
+    const problems = [...checkKeySpec(field, args), ...checkSubject(fieldPath(field, "subject"), args.subject)];
+    if (args.validityHours !== undefined) problems.push(...checkHours(fieldPath(field, "validityHours"), args.validityHours));
     if (args.existing !== undefined && (args.subject !== undefined || args.validityHours !== undefined || args.keyAlgorithm !== undefined)) {
-        problems.push(`\`${field}.existing\` cannot be combined with settings for a generated CA (subject, validityHours, keyAlgorithm)`);
+        problems.push(`\`${fieldPath(field, "existing")}\` cannot be combined with settings for a generated CA (subject, validityHours, keyAlgorithm)`);
     }
     return problems;
 }
@@ -66,7 +65,7 @@ export class CertificateAuthority extends pulumi.ComponentResource {
     public readonly notAfter: pulumi.Output<string>;
 
     constructor(name: string, args: CertificateAuthorityArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-        assertValid("CertificateAuthority", checkCertificateAuthorityArgs("ca", args));
+        assertValid("CertificateAuthority", checkCertificateAuthorityArgs("", args));
         super("airgap-registry:pki:CertificateAuthority", name, {}, opts);
 
         if (args.existing !== undefined) {

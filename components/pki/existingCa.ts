@@ -1,3 +1,5 @@
+/** Checks of a brought-in CA (is a CA, key matches, not expired) with Node's X.509 parser. Pure. */
+
 import * as crypto from "crypto";
 
 /** Facts read from a CA certificate PEM. */
@@ -21,7 +23,7 @@ export function certificateFacts(certPem: string): CaCertificateFacts {
 }
 
 /**
- * Checks a bring-your-own CA (seed 004's internal CA): the PEM parses, it is a CA certificate,
+ * Checks a bring-your-own CA (an organisation's internal CA): the PEM parses, it is a CA certificate,
  * the key parses and matches the certificate, and it is valid at `now`. Returns one message per
  * problem, naming `certField` or `keyField`. Pure.
  */

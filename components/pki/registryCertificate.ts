@@ -1,6 +1,8 @@
+/** RegistryCertificate: the registry's TLS server certificate, signed by the CA, with every name and IP as SANs. */
+
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { assertValid, checkHostname, checkHours, checkIp } from "../validation";
+import { assertValid, checkHostname, checkHours, checkIp, fieldPath } from "../validation";
 import { checkKeySpec, KeySpec, privateKeyInputs } from "./keyAlgorithm";
 import { registrySans } from "./sans";
 
@@ -44,27 +46,27 @@ export const serverCertificateUses = ["digital_signature", "key_encipherment", "
 
 /** Validates key, validity and renewal settings of a server certificate; messages name `field`. */
 export function checkCertificateSettings(field: string, args: Omit<RegistryCertificateArgs, "ca" | "dnsNames" | "ipAddresses">): string[] {
-    const problems: Array<string | undefined> = [...checkKeySpec(field, args)];
+    const problems: string[] = [...checkKeySpec(field, args)];
     const validity = args.validityHours ?? registryCertificateDefaults.validityHours;
     const renewal = args.earlyRenewalHours ?? registryCertificateDefaults.earlyRenewalHours;
-    if (args.validityHours !== undefined) problems.push(checkHours(`${field}.validityHours`, args.validityHours));
-    if (args.earlyRenewalHours !== undefined) problems.push(checkHours(`${field}.earlyRenewalHours`, args.earlyRenewalHours));
+    if (args.validityHours !== undefined) problems.push(...checkHours(fieldPath(field, "validityHours"), args.validityHours));
+    if (args.earlyRenewalHours !== undefined) problems.push(...checkHours(fieldPath(field, "earlyRenewalHours"), args.earlyRenewalHours));
     if (renewal >= validity) {
-        problems.push(`\`${field}.validityHours\` (${validity}) must be longer than \`${field}.earlyRenewalHours\` (${renewal})`);
+        problems.push(`\`${fieldPath(field, "validityHours")}\` (${validity}) must be longer than \`${fieldPath(field, "earlyRenewalHours")}\` (${renewal})`);
     }
-    return problems.filter((p): p is string => p !== undefined);
+    return problems;
 }
 
 /** Validates the plain arguments of a RegistryCertificate; messages name `field`. */
 export function checkRegistryCertificateArgs(field: string, args: Omit<RegistryCertificateArgs, "ca">): string[] {
-    const problems: Array<string | undefined> = [];
+    const problems: string[] = [];
     const ips = args.ipAddresses ?? [];
     if (args.dnsNames.length + ips.length === 0) {
-        problems.push(`\`${field}.dnsNames\` and \`${field}.ipAddresses\` are both empty: the registry needs at least one name or IP`);
+        problems.push(`\`${fieldPath(field, "dnsNames")}\` and \`${fieldPath(field, "ipAddresses")}\` are both empty: the registry needs at least one name or IP`);
     }
-    args.dnsNames.forEach((n, i) => problems.push(checkHostname(`${field}.dnsNames[${i}]`, n)));
-    ips.forEach((ip, i) => problems.push(checkIp(`${field}.ipAddresses[${i}]`, ip)));
-    return [...problems.filter((p): p is string => p !== undefined), ...checkCertificateSettings(field, args)];
+    args.dnsNames.forEach((n, i) => problems.push(...checkHostname(fieldPath(field, `dnsNames[${i}]`), n)));
+    ips.forEach((ip, i) => problems.push(...checkIp(fieldPath(field, `ipAddresses[${i}]`), ip)));
+    return [...problems, ...checkCertificateSettings(field, args)];
 }
 
 /**
@@ -88,7 +90,7 @@ export class RegistryCertificate extends pulumi.ComponentResource {
     public readonly notAfter: pulumi.Output<string>;
 
     constructor(name: string, args: RegistryCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
-        assertValid("RegistryCertificate", checkRegistryCertificateArgs("certificate", args));
+        assertValid("RegistryCertificate", checkRegistryCertificateArgs("", args));
         super("airgap-registry:pki:RegistryCertificate", name, {}, opts);
 
         const sans = registrySans(args.dnsNames, args.ipAddresses ?? []);

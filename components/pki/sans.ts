@@ -1,3 +1,5 @@
+/** The registry's SAN list and its endpoints (`name:port`), from the names and IPs clients use. Pure. */
+
 import { isIpAddress } from "../validation";
 
 /** The subject alternative names of a registry's server certificate. */
@@ -7,8 +9,8 @@ export interface RegistrySans {
 }
 
 /**
- * Every DNS name and IP the registry is reached by, plus `localhost` and `127.0.0.1` (seed 004:
- * the host itself and its health check connect there). Order is kept (first name first),
+ * Every DNS name and IP the registry is reached by, plus `localhost` and `127.0.0.1`
+ * (the host itself and its health check connect there). Order is kept (first name first),
  * duplicates are dropped, DNS names compare case-insensitively. Pure.
  */
 export function registrySans(names: readonly string[], ips: readonly string[]): RegistrySans {

@@ -1,4 +1,7 @@
-/** Distinguished-name fields of a certificate subject (seeds 000 and 004: CN/O/OU/C/ST/L). */
+/** Certificate subject fields (CN/O/OU/C/ST/L) and their validation. Pure. */
+
+import { fieldPath } from "../validation";
+/** Distinguished-name fields of a certificate subject (CN/O/OU/C/ST/L). */
 export interface CertificateSubject {
     /** Common name (CN). */
     readonly commonName?: string;
@@ -39,10 +42,10 @@ export function checkSubject(field: string, subject: CertificateSubject | undefi
     }
     const problems: string[] = [];
     if (subject.commonName !== undefined && (subject.commonName.length === 0 || subject.commonName.length > 64)) {
-        problems.push(`\`${field}.commonName\` must be 1 to 64 characters`);
+        problems.push(`\`${fieldPath(field, "commonName")}\` must be 1 to 64 characters`);
     }
     if (subject.country !== undefined && !/^[A-Z]{2}$/.test(subject.country)) {
-        problems.push(`\`${field}.country\` must be a two-letter upper-case country code, got ${JSON.stringify(subject.country)}`);
+        problems.push(`\`${fieldPath(field, "country")}\` must be a two-letter upper-case country code, got ${JSON.stringify(subject.country)}`);
     }
     return problems;
 }

@@ -1,3 +1,5 @@
+/** The registry's config.yml (TLS 1.2+, htpasswd auth, storage health check). Pure. */
+
 import * as YAML from "yaml";
 
 /** Paths inside the registry container; the host directories are mounted there. */

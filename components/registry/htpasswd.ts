@@ -1,3 +1,5 @@
+/** The registry's htpasswd file (bcrypt), with hashes stable across runs for an unchanged password. Pure. */
+
 import * as crypto from "crypto";
 import * as bcrypt from "bcryptjs";
 

@@ -1,4 +1,6 @@
-import { script, shellQuote } from "../ssh/shell";
+/** Scripts RegistryContainer runs on the registry host: files from stdin, the cli runtime, the runtime handover, readiness. Pure. */
+
+import { await401Function, pemFromStdinLines, script, shellQuote } from "../ssh/shell";
 import { containerPaths, containerPort, debugAddr } from "./configYml";
 
 /** Writes stdin to `path` atomically with `mode` (secrets never touch the command line). Pure. */
@@ -114,17 +116,12 @@ export function runtimeHandoverScript(containerName: string): string {
 export function readinessScript(port: number, timeoutSeconds = 60): string {
     const url = `https://localhost:${port}/v2/`;
     return script(
-        "ca=$(mktemp)",
-        "trap 'rm -f \"$ca\"' EXIT",
-        "cat > \"$ca\"",
-        "i=0",
-        "while :; do",
-        `  code=$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$ca" ${url} 2>/tmp/airgap-registry-ready.err || true)`,
-        "  [ \"$code\" = 401 ] && break",
-        "  i=$((i + 1))",
-        `  if [ "$i" -gt ${timeoutSeconds} ]; then echo "registry not ready: ${url} answered '$code' $(cat /tmp/airgap-registry-ready.err)" >&2; exit 1; fi`,
-        "  sleep 1",
-        "done",
+        ...pemFromStdinLines("ca"),
+        ...await401Function(timeoutSeconds),
+        `if ! await_401 ${url} --cacert "$ca"; then`,
+        `  echo "registry not ready: ${url} answered '$code' $curl_error" >&2`,
+        "  exit 1",
+        "fi",
         `echo "registry ready: ${url} answers 401 over verified TLS"`,
     );
 }

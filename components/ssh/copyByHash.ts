@@ -1,3 +1,5 @@
+/** Copies a file to a host only when its SHA-256 changed (image archives, storage archives). */
+
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { sha256File } from "./fileHash";

@@ -1,3 +1,5 @@
+/** SHA-256 of files on the operator's machine (read once per preview) and of strings (content hashes). */
+
 import * as crypto from "crypto";
 import * as fs from "fs";
 

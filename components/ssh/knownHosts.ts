@@ -1,3 +1,5 @@
+/** OpenSSH known_hosts parsing (plain and hashed entries, `[host]:port`, wildcards) and host-key checks. Pure. */
+
 import * as crypto from "crypto";
 
 /**

@@ -1,4 +1,4 @@
-/** Helpers for rendering POSIX shell scripts. Pure. */
+/** Helpers for rendering the POSIX shell scripts run on hosts, and the fragments several of them share. Pure. */
 
 /** Quotes a value for a POSIX shell (single quotes; embedded quotes escaped). */
 export function shellQuote(value: string): string {
@@ -59,5 +59,45 @@ export function detectOsFamilyLines(variable: string): string[] {
         `    *' rhel '*|*' centos '*|*' fedora '*|*' rocky '*|*' almalinux '*) ${variable}=rhel ;;`,
         "  esac",
         "fi",
+    ];
+}
+
+/**
+ * Reads a PEM certificate from stdin into a temporary file named by "$<variable>" (removed when
+ * the script exits), refusing anything that is not a PEM certificate.
+ */
+export function pemFromStdinLines(variable: string): string[] {
+    return [
+        `${variable}=$(mktemp)`,
+        `trap 'rm -f "$${variable}"' EXIT`,
+        `cat > "$${variable}"`,
+        `grep -q -- '-----BEGIN CERTIFICATE-----' "$${variable}" || { echo 'stdin is not a PEM certificate' >&2; exit 2; }`,
+    ];
+}
+
+/**
+ * Defines `await_401 <url> [curl options...]`: polls the URL once a second until it answers 401
+ * (TLS accepted, authentication enforced), for at most `timeoutSeconds` tries. Returns 0 then;
+ * else 1 with `$code` (the last HTTP status, 000 for none) and `$curl_error` (curl's message).
+ * curl's errors go to a temporary file, never a fixed path.
+ */
+export function await401Function(timeoutSeconds: number): string[] {
+    return [
+        "await_401() {",
+        "  url=$1",
+        "  shift",
+        "  curl_err=$(mktemp)",
+        "  i=0",
+        "  while :; do",
+        "    code=$(curl -sS -o /dev/null -w '%{http_code}' \"$@\" \"$url\" 2>\"$curl_err\") || true",
+        "    if [ \"$code\" = 401 ]; then rm -f \"$curl_err\"; return 0; fi",
+        "    i=$((i + 1))",
+        `    if [ "$i" -ge ${timeoutSeconds} ]; then break; fi`,
+        "    sleep 1",
+        "  done",
+        "  curl_error=$(cat \"$curl_err\")",
+        "  rm -f \"$curl_err\"",
+        "  return 1",
+        "}",
     ];
 }

@@ -1,9 +1,11 @@
+/** How every component reaches a host: SSH endpoint Args, their validation, the pinned host key, the @pulumi/command connection. */
+
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { checkAddress, checkFileExists, checkPort } from "../validation";
+import { checkAddress, checkFileExists, checkPort, fieldPath } from "../validation";
 import { hostKeyProblem, keysForHost, knownHostsName, parseKnownHosts, preferredHostKey } from "./knownHosts";
 
 /** One SSH hop: how the operator's machine reaches a host or a bastion. */
@@ -47,27 +49,27 @@ export function expandHome(p: string): string {
     return p === "~" ? os.homedir() : p.startsWith("~/") ? path.join(os.homedir(), p.slice(2)) : p;
 }
 
-/** Validates an SSH endpoint; messages are prefixed with `field`. */
+/** Validates an SSH endpoint; messages name its fields under `field` (`field.address`, ...). */
 export function checkSshEndpoint(field: string, endpoint: SshEndpointArgs | undefined): string[] {
     if (endpoint === undefined || endpoint === null || typeof endpoint !== "object") {
         return [`\`${field}\` is required: an object with at least \`address\``];
     }
-    const problems: Array<string | undefined> = [
-        checkAddress(`${field}.address`, endpoint.address),
-        endpoint.sshPort === undefined ? undefined : checkPort(`${field}.sshPort`, endpoint.sshPort),
+    const problems: string[] = [
+        ...checkAddress(fieldPath(field, "address"), endpoint.address),
+        ...(endpoint.sshPort === undefined ? [] : checkPort(fieldPath(field, "sshPort"), endpoint.sshPort)),
     ];
     if (endpoint.user !== undefined && !/^[a-z_][a-z0-9_-]*[$]?$/i.test(endpoint.user)) {
-        problems.push(`\`${field}.user\` is not a valid user name: "${endpoint.user}"`);
+        problems.push(`\`${fieldPath(field, "user")}\` is not a valid user name: "${endpoint.user}"`);
     }
     if (endpoint.privateKeyPath !== undefined && endpoint.privateKey !== undefined) {
-        problems.push(`\`${field}.privateKeyPath\` and \`${field}.privateKey\` are mutually exclusive: set one`);
+        problems.push(`\`${fieldPath(field, "privateKeyPath")}\` and \`${fieldPath(field, "privateKey")}\` are mutually exclusive: set one`);
     } else if (endpoint.privateKeyPath === undefined && endpoint.privateKey === undefined) {
-        problems.push(`\`${field}.privateKeyPath\` (or \`${field}.privateKey\`) is required`);
+        problems.push(`\`${fieldPath(field, "privateKeyPath")}\` (or \`${fieldPath(field, "privateKey")}\`) is required`);
     } else if (endpoint.privateKeyPath !== undefined) {
-        problems.push(checkFileExists(`${field}.privateKeyPath`, expandHome(endpoint.privateKeyPath)));
+        problems.push(...checkFileExists(fieldPath(field, "privateKeyPath"), expandHome(endpoint.privateKeyPath)));
     }
     problems.push(...checkHostKey(field, endpoint));
-    return problems.filter((p): p is string => p !== undefined);
+    return problems;
 }
 
 /** How to get a host's key, for messages. */
@@ -80,22 +82,22 @@ function howToGetKey(endpoint: SshEndpointArgs): string {
 /** Validates the host-key fields: one of them set, the key well-formed, the host in the file. */
 function checkHostKey(field: string, endpoint: SshEndpointArgs): string[] {
     if (endpoint.hostKey === undefined && endpoint.knownHostsPath === undefined) {
-        return [`\`${field}.hostKey\` (or \`${field}.knownHostsPath\`) is required: every SSH connection verifies the host's key; ${howToGetKey(endpoint)}`];
+        return [`\`${fieldPath(field, "hostKey")}\` (or \`${fieldPath(field, "knownHostsPath")}\`) is required: every SSH connection verifies the host's key; ${howToGetKey(endpoint)}`];
     }
     const problems: string[] = [];
     if (endpoint.hostKey !== undefined) {
         const problem = typeof endpoint.hostKey === "string" ? hostKeyProblem(endpoint.hostKey) : "is not a string";
-        if (problem !== undefined) problems.push(`\`${field}.hostKey\` ${problem}`);
+        if (problem !== undefined) problems.push(`\`${fieldPath(field, "hostKey")}\` ${problem}`);
     }
     if (endpoint.knownHostsPath !== undefined) {
         const file = expandHome(endpoint.knownHostsPath);
-        const missing = checkFileExists(`${field}.knownHostsPath`, file);
-        if (missing !== undefined) return [...problems, missing];
+        const missing = checkFileExists(fieldPath(field, "knownHostsPath"), file);
+        if (missing.length > 0) return [...problems, ...missing];
         const parsed = parseKnownHosts(fs.readFileSync(file, "utf8"));
-        problems.push(...parsed.problems.map((p) => `\`${field}.knownHostsPath\` ${file}: ${p}`));
+        problems.push(...parsed.problems.map((p) => `\`${fieldPath(field, "knownHostsPath")}\` ${file}: ${p}`));
         const port = endpoint.sshPort ?? 22;
         if (parsed.problems.length === 0 && endpoint.hostKey === undefined && keysForHost(parsed.entries, endpoint.address, port).length === 0) {
-            problems.push(`\`${field}.knownHostsPath\` ${file} has no key for ${knownHostsName(endpoint.address, port)}: ${howToGetKey(endpoint)}`);
+            problems.push(`\`${fieldPath(field, "knownHostsPath")}\` ${file} has no key for ${knownHostsName(endpoint.address, port)}: ${howToGetKey(endpoint)}`);
         }
     }
     return problems;
@@ -117,7 +119,7 @@ export function pinnedHostKey(endpoint: SshEndpointArgs): string {
 export function checkSshHost(field: string, host: SshHostArgs | undefined): string[] {
     const problems = checkSshEndpoint(field, host);
     if (host && typeof host === "object" && host.bastion !== undefined) {
-        problems.push(...checkSshEndpoint(`${field}.bastion`, host.bastion));
+        problems.push(...checkSshEndpoint(fieldPath(field, "bastion"), host.bastion));
     }
     return problems;
 }

@@ -1,8 +1,10 @@
+/** ClientTrust: one client made to trust the registry (OS trust store, per-engine certs.d, /etc/hosts, the check). */
+
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { sha256Of } from "../ssh/fileHash";
 import { checkSshHost, sshConnection, SshHostArgs } from "../ssh/sshHost";
-import { assertValid, checkIdentifier, checkIp, checkHostname } from "../validation";
+import { assertValid, checkIdentifier, checkIp, checkHostname, fieldPath } from "../validation";
 import {
     certsDirEntries,
     certsDirRoots,
@@ -32,7 +34,7 @@ export interface ClientTrustArgs {
      * for podman clients and `"containerd"` for Kubernetes nodes (CRI with `config_path`).
      */
     readonly engines?: readonly TrustEngine[];
-    /** /etc/hosts entries to add (seed 002). Default `[]` (DNS resolves the registry). */
+    /** /etc/hosts entries to add. Default `[]` (DNS resolves the registry). */
     readonly hostsEntries?: readonly HostsEntry[];
     /** File name (without `.crt`) of the anchor in the OS trust store. Default `"airgap-registry-ca"`. */
     readonly anchorName?: string;
@@ -50,28 +52,36 @@ export const clientTrustDefaults = {
     verify: true,
 };
 
-/** Validates the plain arguments of a ClientTrust; messages name `field`. */
-export function checkClientTrustArgs(
-    field: string,
-    args: Omit<ClientTrustArgs, "caCertPem" | "endpoints"> & { readonly endpoints?: readonly string[] },
-): string[] {
-    const problems: Array<string | undefined> = [
-        ...checkSshHost(field, args.ssh),
-        checkIdentifier(`${field}.name`, args.clientName),
-    ];
-    if (args.osFamily !== undefined && !["debian", "rhel", "auto"].includes(args.osFamily)) {
-        problems.push(`\`${field}.osFamily\` must be "debian", "rhel" or "auto", got ${JSON.stringify(args.osFamily)}`);
+/** The settings of a client's trust that PrivateRegistry passes through as they are. */
+export type ClientTrustSettings = Pick<ClientTrustArgs, "osFamily" | "engines" | "anchorName" | "hostsEntries">;
+
+/** Validates a client's trust settings; messages name them under `field`. */
+export function checkClientTrustSettings(field: string, settings: ClientTrustSettings): string[] {
+    const problems: string[] = [];
+    if (settings.osFamily !== undefined && !["debian", "rhel", "auto"].includes(settings.osFamily)) {
+        problems.push(`\`${fieldPath(field, "osFamily")}\` must be "debian", "rhel" or "auto", got ${JSON.stringify(settings.osFamily)}`);
     }
-    (args.engines ?? []).forEach((e, i) => {
-        if (!(e in certsDirRoots)) problems.push(`\`${field}.engines[${i}]\` must be "docker", "podman" or "containerd", got ${JSON.stringify(e)}`);
+    (settings.engines ?? []).forEach((e, i) => {
+        if (!(e in certsDirRoots)) {
+            problems.push(`\`${fieldPath(field, `engines[${i}]`)}\` must be "docker", "podman" or "containerd", got ${JSON.stringify(e)}`);
+        }
     });
-    if (args.anchorName !== undefined) problems.push(checkIdentifier(`${field}.anchorName`, args.anchorName));
-    (args.hostsEntries ?? []).forEach((h, i) => {
-        problems.push(checkIp(`${field}.hostsEntries[${i}].ip`, h.ip));
-        h.names.forEach((n, j) => problems.push(checkHostname(`${field}.hostsEntries[${i}].names[${j}]`, n)));
+    if (settings.anchorName !== undefined) problems.push(...checkIdentifier(fieldPath(field, "anchorName"), settings.anchorName));
+    (settings.hostsEntries ?? []).forEach((h, i) => {
+        problems.push(...checkIp(fieldPath(field, `hostsEntries[${i}].ip`), h.ip));
+        h.names.forEach((n, j) => problems.push(...checkHostname(fieldPath(field, `hostsEntries[${i}].names[${j}]`), n)));
     });
-    if (args.endpoints !== undefined && args.endpoints.length === 0) problems.push(`\`${field}.endpoints\` is empty`);
-    return problems.filter((p): p is string => p !== undefined);
+    return problems;
+}
+
+/** Validates the plain arguments of a ClientTrust; messages name its fields under `field` (`ssh.address`, `clientName`). */
+export function checkClientTrustArgs(field: string, args: Omit<ClientTrustArgs, "caCertPem">): string[] {
+    return [
+        ...checkSshHost(fieldPath(field, "ssh"), args.ssh),
+        ...checkIdentifier(fieldPath(field, "clientName"), args.clientName),
+        ...checkClientTrustSettings(field, args),
+        ...(args.endpoints.length === 0 ? [`\`${fieldPath(field, "endpoints")}\` is empty`] : []),
+    ];
 }
 
 /** A resource-name-safe form of an endpoint (`registry.lab:5000` -> `registry.lab-5000`). */
@@ -92,7 +102,7 @@ export class ClientTrust extends pulumi.ComponentResource {
     public readonly checkReport: pulumi.Output<string>;
 
     constructor(name: string, args: ClientTrustArgs, opts?: pulumi.ComponentResourceOptions) {
-        assertValid("ClientTrust", checkClientTrustArgs(`clients[${args.clientName}]`, args));
+        assertValid("ClientTrust", checkClientTrustArgs("", args));
         super("airgap-registry:trust:ClientTrust", name, {}, opts);
 
         const connection = sshConnection(args.ssh);

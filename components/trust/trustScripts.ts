@@ -1,4 +1,6 @@
-import { detectOsFamilyLines, script, shellQuote } from "../ssh/shell";
+/** Scripts ClientTrust runs on a client: trust store, certs.d (docker, podman, containerd hosts.toml), /etc/hosts, the check. Pure. */
+
+import { await401Function, detectOsFamilyLines, pemFromStdinLines, script, shellQuote } from "../ssh/shell";
 
 /** OS family of a client; `auto` reads /etc/os-release on the client. */
 export type OsFamily = "debian" | "rhel" | "auto";
@@ -48,12 +50,7 @@ export function certsDir(root: string, endpoint: string): string {
 }
 
 /** Reads the CA from stdin into "$ca", refusing anything that is not a PEM certificate. */
-const readCa = [
-    "ca=$(mktemp)",
-    "trap 'rm -f \"$ca\"' EXIT",
-    "cat > \"$ca\"",
-    "grep -q -- '-----BEGIN CERTIFICATE-----' \"$ca\" || { echo 'stdin is not a PEM certificate' >&2; exit 2; }",
-];
+const readCa = pemFromStdinLines("ca");
 
 /** Detects the OS family (for `auto`) into "$family". */
 function familyLines(family: OsFamily): string[] {
@@ -116,7 +113,7 @@ export function certsDirScripts(entries: ReadonlyArray<CertsDirEntry | string>):
     };
 }
 
-/** A static name-to-address entry for a client's /etc/hosts (seed 002). */
+/** A static name-to-address entry for a client's /etc/hosts. */
 export interface HostsEntry {
     readonly ip: string;
     readonly names: readonly string[];
@@ -155,17 +152,13 @@ export function hostsScripts(entries: readonly HostsEntry[], marker: string): { 
 export function trustCheckScript(clientName: string, endpoints: readonly string[], timeoutSeconds = 30): string {
     return script(
         "command -v curl >/dev/null 2>&1 || { echo " + shellQuote(`client ${clientName}: curl is not installed, cannot check trust`) + " >&2; exit 2; }",
-        "err=$(mktemp)",
-        "trap 'rm -f \"$err\"' EXIT",
+        ...await401Function(timeoutSeconds),
         "check() {",
-        "  i=0",
-        "  while :; do",
-        "    code=$(curl -sS -o /dev/null -w '%{http_code}' \"https://$1/v2/\" 2>\"$err\") || true",
-        "    if [ \"$code\" = 401 ]; then echo \"client " + clientName + ": https://$1/v2/ answers 401 over TLS verified by the system trust store\"; return 0; fi",
-        `    i=$((i + 1)); if [ "$i" -ge ${timeoutSeconds} ]; then break; fi`,
-        "    sleep 1",
-        "  done",
-        "  echo \"client " + clientName + ": https://$1/v2/ answered '$code' (expected 401): $(cat \"$err\")\" >&2",
+        "  if await_401 \"https://$1/v2/\"; then",
+        "    echo \"client " + clientName + ": https://$1/v2/ answers 401 over TLS verified by the system trust store\"",
+        "    return 0",
+        "  fi",
+        "  echo \"client " + clientName + ": https://$1/v2/ answered '$code' (expected 401): $curl_error\" >&2",
         "  return 1",
         "}",
         ...endpoints.map((e) => `check ${shellQuote(e)}`),

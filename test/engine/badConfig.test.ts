@@ -1,9 +1,11 @@
+/** The project's program with bad stack config fails preview and up with the field or file named, nothing created (real engine). */
+
 import { describe, it, after } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { describeFile, manifestName } from "../../components";
+import { describeFile, manifestName } from "../../components/internal";
 import { projectRoot, pulumi, pulumiEnv, stackResources } from "../support/engine";
 
 // The project's own program under the real engine: bad stack config fails `pulumi preview` and

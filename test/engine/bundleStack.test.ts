@@ -1,3 +1,5 @@
+/** The bundle stack on bare.lab through pulumi up: engine and registry from the bundle, images served, no-op re-up, destroy. */
+
 import { describe, it, before, after } from "node:test";
 import * as assert from "node:assert/strict";
 import type { RegistryCredential } from "../../components";

@@ -1,3 +1,5 @@
+/** The real Pulumi engine on a throwaway dynamic-provider stack: up, no-change preview, replacement, destroy. */
+
 import { describe, it, before, after } from "node:test";
 import * as assert from "node:assert/strict";
 import * as crypto from "crypto";

@@ -1,3 +1,5 @@
+/** The project's program through pulumi up on the lab: fresh up, push/pull, negatives, the change matrix, runtimes, destroy. */
+
 import { describe, it, before, after } from "node:test";
 import * as assert from "node:assert/strict";
 import { execFileSync } from "child_process";

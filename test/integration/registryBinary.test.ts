@@ -1,3 +1,5 @@
+/** The rendered config.yml and htpasswd served by the real distribution registry on 127.0.0.1, negatives beside positives. */
+
 import { describe, it, before, after } from "node:test";
 import * as assert from "node:assert/strict";
 import { ChildProcess, spawn, spawnSync } from "child_process";
@@ -5,7 +7,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { bcryptForUser, renderHtpasswd, renderRegistryConfig } from "../../components";
+import { bcryptForUser, renderHtpasswd, renderRegistryConfig } from "../../components/internal";
 import { makeLabPki } from "../support/labPki";
 
 // The rendered config.yml and htpasswd, served by a real distribution registry (Debian's

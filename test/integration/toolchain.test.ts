@@ -1,3 +1,5 @@
+/** scripts/toolchain.sh: install from the dist, reuse, altered/missing files named, an ordinary install, neither. */
+
 import { describe, it, before, after } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawnSync } from "child_process";

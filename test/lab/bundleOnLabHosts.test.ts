@@ -1,9 +1,11 @@
+/** The bundle's scripts on bare.lab over SSH: a missing dependency named with dpkg unchanged, storage restore only into empty. */
+
 import { describe, it, before } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { engineInstallScripts, filesOfKind, storageRestoreScript, verifyBundle, BundleManifest } from "../../components";
+import { engineInstallScripts, filesOfKind, storageRestoreScript, verifyBundle, BundleManifest } from "../../components/internal";
 import { freshLabHosts, mustRun, onHost } from "../support/lab";
 import { ensureLabBundle, labBundleDir } from "../support/labBundle";
 

@@ -1,3 +1,5 @@
+/** Rendered scripts the engine suite does not reach, run over SSH on the lab hosts. */
+
 import { describe, it, before } from "node:test";
 import * as assert from "node:assert/strict";
 import { execFileSync } from "child_process";
@@ -7,7 +9,7 @@ import * as path from "path";
 import {
     bcryptForUser, certsDirEntries, certsDirScripts, desiredDaemonKeys, factsScript, hostsScripts, mergeDaemonJson, parseHostFacts,
     renderHtpasswd, renderRegistryConfig,
-} from "../../components";
+} from "../../components/internal";
 import {
     daemonJsonScripts, dataDirScripts, dockerGroupScripts, engineScripts, loadImageScripts, selinuxPermissiveScripts,
 } from "../../components/host/hostScripts";

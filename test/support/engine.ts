@@ -1,3 +1,5 @@
+/** Runs the Pulumi CLI from the toolchain for tests, with the project's PULUMI_HOME and a file backend. */
+
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";

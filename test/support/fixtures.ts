@@ -1,3 +1,5 @@
+/** Test fixtures: PEMs, an SSH key file, a host key and known_hosts file. */
+
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";

@@ -1,3 +1,5 @@
+/** Test access to the lab: bring it up, run commands on its hosts over SSH, fresh hosts. */
+
 import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
 import { projectRoot } from "./engine";

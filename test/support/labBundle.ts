@@ -1,7 +1,9 @@
+/** A carry-in bundle for the lab, written once and reused across test files. */
+
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { verifyBundle } from "../../components";
+import { verifyBundle } from "../../components/internal";
 import { projectRoot } from "./engine";
 
 /** The lab's carry-in bundle: the lab's registry image, one image to serve, Debian's engine packages. */

@@ -1,3 +1,5 @@
+/** A CA and server certificate made with openssl, for tests that need files on disk. */
+
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";

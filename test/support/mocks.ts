@@ -1,3 +1,5 @@
+/** Pulumi mocks that record every registered resource, for graph tests without an engine. */
+
 import * as pulumi from "@pulumi/pulumi";
 import { pemFixtures } from "./fixtures";
 

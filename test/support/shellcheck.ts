@@ -1,3 +1,5 @@
+/** Runs shellcheck on a rendered script. */
+
 import { spawnSync } from "child_process";
 
 /** Runs shellcheck on a rendered script as POSIX sh; returns its findings ("" when clean). */

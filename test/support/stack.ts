@@ -1,3 +1,5 @@
+/** One of the project's stacks driven through the Pulumi CLI: config, preview, up, destroy, outputs, state. */
+
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";

@@ -1,3 +1,5 @@
+/** Every bad-input case fails before anything is registered, with the field named; the stack config's own checks. */
+
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as os from "os";
@@ -5,8 +7,9 @@ import * as path from "path";
 import { installMocks } from "../support/mocks";
 import * as fs from "fs";
 import { existingFile, fixtureHostKey, knownHostsFile, pemFixtures } from "../support/fixtures";
-import { PrivateRegistry, PrivateRegistryArgs, checkPrivateRegistryArgs, InvalidArgumentsError } from "../../components";
-import { toPrivateRegistryArgs, unsetAsUndefined } from "../../program/stackConfig";
+import { ClientTrust, PrivateRegistry, PrivateRegistryArgs, RegistryContainer, checkPrivateRegistryArgs, InvalidArgumentsError } from "../../components/internal";
+import { RunError as pulumiRunError } from "@pulumi/pulumi";
+import { InvalidStackConfigError, toPrivateRegistryArgs, unsetAsUndefined } from "../../program/stackConfig";
 
 installMocks();
 const key = existingFile();
@@ -89,6 +92,23 @@ describe("bad input fails before anything is registered, naming the field", () =
     });
 });
 
+describe("each component names its own fields; a composite prefixes them", () => {
+    it("ClientTrust on its own names `ssh.address` and `clientName`; PrivateRegistry names `clients[0].address`", () => {
+        const trustArgs = { ssh: { address: "client a", privateKeyPath: key, knownHostsPath: knownHosts }, clientName: "bad name", caCertPem: "x", endpoints: ["r.lab:5000"] };
+        assert.throws(() => new ClientTrust("t", trustArgs), (err: unknown) =>
+            err instanceof InvalidArgumentsError && /`ssh\.address` is not a valid/.test(err.message) && /`clientName` must start/.test(err.message));
+        const args = structuredClone(good()) as any;
+        args.clients[0].address = "client a";
+        assert.match(checkPrivateRegistryArgs(args).join("\n"), /`clients\[0\]\.address` is not a valid/);
+    });
+    it("RegistryContainer on its own names `users[1].name`", () => {
+        assert.throws(
+            () => new RegistryContainer("r", { ssh: { address: "10.0.0.5", privateKeyPath: key, knownHostsPath: knownHosts }, users: [{ name: "ci" }, { name: "ci" }], certChainPem: "c", privateKeyPem: "k", caCertPem: "a" }),
+            /`users\[1\]\.name` repeats "ci", already used by `users\[0\]\.name`/,
+        );
+    });
+});
+
 describe("stack config", () => {
     it("\"not set\" defaults read as undefined", () => {
         assert.equal(unsetAsUndefined({}), undefined);
@@ -113,6 +133,21 @@ describe("stack config", () => {
     });
     it("a password for an unknown user is refused, naming the key", () => {
         assert.throws(() => toPrivateRegistryArgs({ users: ["ci"], passwords: { root: "x" } }, "/p"), /`passwords\.root` is set but "root" is not in `users`/);
+    });
+    it("config problems come out as one clean error with the PrivateRegistry's problems too", () => {
+        let thrown: unknown;
+        try {
+            toPrivateRegistryArgs({ users: ["ci"], passwords: { root: "x" }, host: { address: "r..lab", names: ["r.lab"] } as any }, "/p");
+        } catch (err) {
+            thrown = err;
+        }
+        assert.ok(thrown instanceof InvalidStackConfigError, `expected InvalidStackConfigError, got ${String(thrown)}`);
+        assert.ok(thrown instanceof pulumiRunError, "a RunError: the engine prints it without a stack trace");
+        assert.match((thrown as Error).message, /^invalid stack config \(namespace airgap-registry\):\n  - `passwords\.root` is set/);
+        assert.match((thrown as Error).message, /\n  - `host\.address` is not a valid IP address or hostname: "r\.\.lab"/);
+    });
+    it("a config value that does not parse is named with what it must be", () => {
+        assert.throws(() => toPrivateRegistryArgs({ users: ["ci"] }, "/p", ["`host` must be an object"]), /\n  - `host` must be an object\n/);
     });
     it("an existing CA needs both PEMs", () => {
         assert.throws(() => toPrivateRegistryArgs({ users: ["ci"], existingCaCertPem: "x" }, "/p"), /`existingCaCertPem` and `existingCaKeyPem` must be set together/);

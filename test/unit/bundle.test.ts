@@ -1,3 +1,5 @@
+/** The bundle: manifest, verification, contents, the bundle writer's names, and the bundle's resources under mocks. */
+
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
@@ -9,7 +11,7 @@ import { shellcheck } from "../support/shellcheck";
 import {
     BundleManifest, describeFile, manifestName, verifyBundle, bundleContents, PrivateRegistry, InvalidArgumentsError,
     engineInstallScripts, populateScript, servedName, storageRestoreScript,
-} from "../../components";
+} from "../../components/internal";
 import { imageFileName } from "../../bundleWriter/cli";
 
 installMocks();
@@ -166,6 +168,17 @@ describe("PrivateRegistry with a bundle", () => {
         fs.appendFileSync(path.join(dir, "images/team_app_1.tar"), "tampered");
         assert.throws(() => new PrivateRegistry("bad-bundle", args(dir)), (err: unknown) =>
             err instanceof InvalidArgumentsError && /`bundlePath`: images\/team_app_1\.tar has 23 bytes, the manifest says 15/.test(err.message));
+    });
+    it("two bundle images served under one name are refused at preview, both named", () => {
+        const dir = makeBundle();
+        fs.writeFileSync(path.join(dir, "images/team-app_1.tar"), "other app bytes");
+        const manifest = JSON.parse(fs.readFileSync(path.join(dir, manifestName), "utf8")) as BundleManifest;
+        (manifest.files as BundleManifest["files"][number][]).push(describeFile(dir, "images/team-app_1.tar", "image", { ref: "team-app:1" }));
+        fs.writeFileSync(path.join(dir, manifestName), JSON.stringify(manifest));
+        assert.throws(() => new PrivateRegistry("same-name", args(dir)), (err: unknown) =>
+            err instanceof InvalidArgumentsError &&
+            /`bundlePath`: images\/team-app_1\.tar holds "team-app:1" is served under the same name \(team-app-1\) as `bundlePath`: images\/team_app_1\.tar holds "team\/app:1"/.test(err.message));
+        // The positive twin: the same bundle without the second image passes (the test above).
     });
     it("a bundle and a registry image archive together are refused", () => {
         assert.throws(() => new PrivateRegistry("both", { ...args(makeBundle()), registryImageArchive: key }),

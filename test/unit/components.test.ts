@@ -1,9 +1,11 @@
+/** The component graph under mocks: types, names, parents, inputs that matter, no secret in any command. */
+
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as YAML from "yaml";
 import { installMocks, recordingRoot, settle, resetRecorded, valueOf, mockSecrets, RecordedResource } from "../support/mocks";
 import { existingFile, fixtureHostKey, pemFixtures, knownHostsFile } from "../support/fixtures";
-import { PrivateRegistry, PrivateRegistryArgs, HostPreparation, RegistryContainer } from "../../components";
+import { CertificateAuthority, ClientTrust, PrivateRegistry, PrivateRegistryArgs, HostPreparation, RegistryCertificate, RegistryContainer } from "../../components";
 
 installMocks();
 
@@ -204,6 +206,19 @@ describe("PrivateRegistry", () => {
         assert.equal(await valueOf(reg.dockerLogin), "docker login registry.lab:5443 --username ci --password-stdin");
         assert.equal(await valueOf(reg.caCertificate), pemFixtures().caCert);
         assert.match(await valueOf(reg.serverCertificateNotAfter), /^2027-/);
+    });
+    it("exposes its children, the client trusts keyed by client name", async () => {
+        resetRecorded();
+        const reg = new PrivateRegistry("kids", registryArgs(), { parent: recordingRoot("pr-children") });
+        await settle();
+        assert.ok(reg.ca instanceof CertificateAuthority);
+        assert.ok(reg.certificate instanceof RegistryCertificate);
+        assert.ok(reg.host instanceof HostPreparation);
+        assert.ok(reg.registry instanceof RegistryContainer);
+        assert.equal(reg.images, undefined, "no bundle images, no population");
+        assert.deepEqual(Object.keys(reg.clientTrusts), ["client-a", "client-b"]);
+        assert.ok(reg.clientTrusts["client-b"] instanceof ClientTrust);
+        assert.match(await valueOf(reg.clientTrusts["client-b"].certsDirs.apply((d) => d.join(" "))), /\/etc\/containerd\/certs\.d\/registry\.lab:5443/);
     });
     it("re-ordering clients changes no resource name", async () => {
         resetRecorded();

@@ -1,3 +1,5 @@
+/** A bad existing CA fails the preview with its fields named. */
+
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { execFileSync } from "child_process";

@@ -1,3 +1,5 @@
+/** known_hosts parsing and host-key checks. */
+
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as crypto from "crypto";

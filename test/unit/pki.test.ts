@@ -1,8 +1,10 @@
+/** The CA and server certificate under mocks; SANs and endpoints; existing-CA checks. */
+
 import { describe, it, before } from "node:test";
 import * as assert from "node:assert/strict";
 import { installMocks, recordingRoot, settle, resetRecorded, valueOf } from "../support/mocks";
 import { pemFixtures } from "../support/fixtures";
-import { CertificateAuthority, RegistryCertificate, registrySans, registryEndpoints, checkExistingCa, certificateFacts } from "../../components";
+import { CertificateAuthority, RegistryCertificate, registrySans, registryEndpoints, checkExistingCa, certificateFacts } from "../../components/internal";
 
 installMocks();
 
@@ -90,8 +92,8 @@ describe("CertificateAuthority", () => {
         assert.equal(await valueOf(ca.certPem), f.caCert);
     });
     it("refuses RSA bits below 2048 and mixed settings, naming the field", () => {
-        assert.throws(() => new CertificateAuthority("bad", { rsaBits: 1024 as 2048 }), /`ca\.rsaBits` must be 2048, 3072 or 4096/);
-        assert.throws(() => new CertificateAuthority("bad2", { keyAlgorithm: "ECDSA", rsaBits: 2048 }), /`ca\.rsaBits` applies to RSA keys only/);
+        assert.throws(() => new CertificateAuthority("bad", { rsaBits: 1024 as 2048 }), /`rsaBits` must be 2048, 3072 or 4096/);
+        assert.throws(() => new CertificateAuthority("bad2", { keyAlgorithm: "ECDSA", rsaBits: 2048 }), /`rsaBits` applies to RSA keys only/);
     });
 });
 
@@ -125,13 +127,13 @@ describe("RegistryCertificate", () => {
     it("refuses a validity shorter than the renewal window, naming both fields", () => {
         assert.throws(
             () => new RegistryCertificate("bad", { ca: { certPem: "x", privateKeyPem: "y" }, dnsNames: ["r.lab"], validityHours: 100, earlyRenewalHours: 200 }),
-            /`certificate\.validityHours` \(100\) must be longer than `certificate\.earlyRenewalHours` \(200\)/,
+            /`validityHours` \(100\) must be longer than `earlyRenewalHours` \(200\)/,
         );
     });
     it("refuses an invalid IP SAN", () => {
         assert.throws(
             () => new RegistryCertificate("bad2", { ca: { certPem: "x", privateKeyPem: "y" }, dnsNames: ["r.lab"], ipAddresses: ["10.0.0.300"] }),
-            /`certificate\.ipAddresses\[0\]` is not a valid IP address: "10\.0\.0\.300"/,
+            /`ipAddresses\[0\]` is not a valid IP address: "10\.0\.0\.300"/,
         );
     });
 });

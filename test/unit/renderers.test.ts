@@ -1,3 +1,5 @@
+/** Every pure renderer, table-tested, and shellcheck on every rendered script. */
+
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as YAML from "yaml";
@@ -6,7 +8,7 @@ import { shellcheck } from "../support/shellcheck";
 import {
     desiredDaemonKeys, mergeDaemonJson, parseHostFacts, factsScript, renderRegistryConfig, renderHtpasswd, bcryptForUser,
     osTrustScripts, certsDirScripts, certsDirEntries, hostsScripts, hostsLines, trustCheckScript,
-} from "../../components";
+} from "../../components/internal";
 import {
     daemonJsonScripts, dataDirScripts, dockerGroupScripts, engineScripts, loadImageScripts, selinuxPermissiveScripts,
 } from "../../components/host/hostScripts";

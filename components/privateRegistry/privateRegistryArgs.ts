@@ -1,0 +1,156 @@
+/** The Args of PrivateRegistry (one site: registry host, clients, users, PKI) and their validation, with paths as in the stack config. */
+
+import { DaemonSettings } from "../host/daemonJson";
+import { filesOfKind, verifyBundle } from "../bundle/manifest";
+import { checkCertificateAuthorityArgs, CertificateAuthorityArgs } from "../pki/certificateAuthority";
+import { KeySpec } from "../pki/keyAlgorithm";
+import { checkCertificateSettings } from "../pki/registryCertificate";
+import { checkServedNames } from "../registry/registryPopulation";
+import { checkUsers, RegistryUserArgs } from "../registry/registryUsers";
+import { checkRuntime, CliEngine, RegistryRuntime } from "../registry/runtime";
+import { checkSshHost, SshEndpointArgs, SshHostArgs } from "../ssh/sshHost";
+import { checkClientTrustSettings } from "../trust/clientTrust";
+import { OsFamily, TrustEngine } from "../trust/trustScripts";
+import { checkFileExists, checkHostname, checkIdentifier, checkIp, checkPort, checkRemotePath, checkUnique } from "../validation";
+
+/** The registry host: how to reach it and the names clients reach the registry by. */
+export interface RegistryHostArgs extends SshHostArgs {
+    /** DNS names clients use for the registry; the first is the primary endpoint. At least one name or IP. */
+    readonly names: readonly string[];
+    /** IP addresses clients use for the registry (IP SANs). Default `[]`. */
+    readonly ips?: readonly string[];
+    /** Published registry port. Default `5000`. */
+    readonly port?: number;
+    /** Directory on the host for storage, certs, auth and config. Default `"/var/lib/airgap-registry"`. */
+    readonly dataDir?: string;
+    /** Users added to the host's docker group. Default `[]`. */
+    readonly dockerGroupUsers?: readonly string[];
+    /** Put SELinux in permissive mode. Default `false`. */
+    readonly selinuxPermissive?: boolean;
+    /** daemon.json keys merged into the host's file. Default: live-restore and log rotation. */
+    readonly daemon?: DaemonSettings;
+    /** Remove registry storage on destroy. Default `false` (storage survives destroy). */
+    readonly removeDataOnDestroy?: boolean;
+}
+
+/** A client host that must trust the registry. */
+export interface RegistryClientArgs extends SshHostArgs {
+    /** Unique client name; keys the client's resources (re-ordering clients replaces nothing). */
+    readonly name: string;
+    /** OS family. Default `"auto"`. */
+    readonly osFamily?: OsFamily;
+    /** Engines whose per-registry directories get the CA (`docker`, `podman`, `containerd`). Default `["docker"]`. */
+    readonly engines?: readonly TrustEngine[];
+    /** Add `/etc/hosts` entries mapping the registry names to `host.ips[0]`. Default `false`. */
+    readonly hostsEntry?: boolean;
+}
+
+/** Arguments of {@link PrivateRegistry}. */
+export interface PrivateRegistryArgs {
+    /** The registry host. */
+    readonly host: RegistryHostArgs;
+    /** Clients that get the CA. Default `[]`. */
+    readonly clients?: readonly RegistryClientArgs[];
+    /** Registry users; at least one. */
+    readonly users: readonly RegistryUserArgs[];
+    /** Jump host for every host that has no `bastion` of its own. Default: none. */
+    readonly bastion?: SshEndpointArgs;
+    /**
+     * OpenSSH known_hosts file for every host (and bastion) that has neither `hostKey` nor
+     * `knownHostsPath` of its own: each connection verifies the host's key from it. Default: none
+     * (then every host needs its own).
+     */
+    readonly knownHostsPath?: string;
+    /** The CA: generated (default: RSA 4096, 10 years) or `existing`. */
+    readonly ca?: CertificateAuthorityArgs;
+    /** Server certificate settings (default: RSA 2048, 1 year, re-issued 30 days before expiry). */
+    readonly certificate?: KeySpec & { readonly validityHours?: number; readonly earlyRenewalHours?: number; readonly organization?: string };
+    /** Registry image reference. Default `"registry:2"`. */
+    readonly registryImage?: string;
+    /** `docker save` tarball of the registry image on the operator's machine. Default: none (image already on the host). */
+    readonly registryImageArchive?: string;
+    /** Container runtime. Default `"docker-provider"`. */
+    readonly runtime?: RegistryRuntime;
+    /** Engine CLI of the `cli` runtime. Default `"docker"`. */
+    readonly cliEngine?: CliEngine;
+    /** Container health check (needs wget in the image). Default `true`. */
+    readonly healthcheck?: boolean;
+    /** Check from each client that the registry answers 401 over verified TLS. Default `true`. */
+    readonly verifyClients?: boolean;
+    /**
+     * A carry-in bundle directory written by `npm run bundle` (registry image, engine packages,
+     * images to serve, a storage archive, manifest.json). Checked against its manifest before
+     * anything is created; replaces `registryImage`/`registryImageArchive`. Default: none.
+     */
+    readonly bundlePath?: string;
+}
+
+function withKnownHosts<T extends SshEndpointArgs>(endpoint: T, knownHostsPath: string | undefined): T {
+    return knownHostsPath !== undefined && endpoint.hostKey === undefined && endpoint.knownHostsPath === undefined
+        ? { ...endpoint, knownHostsPath }
+        : endpoint;
+}
+
+/** A host with the stack-wide bastion and known_hosts file applied where it has none of its own. */
+export function siteHost<T extends SshHostArgs>(host: T, args: Pick<PrivateRegistryArgs, "bastion" | "knownHostsPath">): T {
+    const bastion = host.bastion ?? args.bastion;
+    const out = withKnownHosts(host, args.knownHostsPath);
+    return bastion === undefined ? out : { ...out, bastion: withKnownHosts(bastion, args.knownHostsPath) };
+}
+
+/**
+ * Validates everything plain in PrivateRegistryArgs at once, naming fields as the stack config
+ * does (`host.address`, `clients[2].name`, `certificate.validityHours`). Pure (reads only the
+ * existence of key and archive files).
+ */
+export function checkPrivateRegistryArgs(args: PrivateRegistryArgs, bundleCheck?: ReturnType<typeof verifyBundle>): string[] {
+    if (args === undefined || args === null || typeof args !== "object") return ["arguments are required"];
+    const problems: string[] = [];
+    const host = args.host;
+    if (host === undefined || typeof host !== "object") {
+        problems.push("`host` is required");
+    } else {
+        problems.push(...checkSshHost("host", siteHost(host, args)));
+        const names = Array.isArray(host.names) ? host.names : [];
+        const ips = host.ips ?? [];
+        if (names.length + ips.length === 0) problems.push("`host.names` and `host.ips` are both empty: clients need a name or IP for the registry");
+        names.forEach((n, i) => problems.push(...checkHostname(`host.names[${i}]`, n)));
+        ips.forEach((ip, i) => problems.push(...checkIp(`host.ips[${i}]`, ip)));
+        if (host.port !== undefined) problems.push(...checkPort("host.port", host.port));
+        if (host.dataDir !== undefined) problems.push(...checkRemotePath("host.dataDir", host.dataDir));
+        (host.dockerGroupUsers ?? []).forEach((u, i) => problems.push(...checkIdentifier(`host.dockerGroupUsers[${i}]`, u)));
+        problems.push(...checkRuntime("", args, siteHost(host, args), "host"));
+    }
+    problems.push(...checkUsers("users", args.users));
+    const clients = args.clients ?? [];
+    clients.forEach((c, i) => {
+        if (c === undefined || c === null || typeof c !== "object") {
+            problems.push(`\`clients[${i}]\` must be an object`);
+            return;
+        }
+        problems.push(
+            ...checkSshHost(`clients[${i}]`, siteHost(c, args)),
+            ...checkIdentifier(`clients[${i}].name`, c.name),
+            ...checkClientTrustSettings(`clients[${i}]`, c),
+        );
+        if (c.hostsEntry === true && (host?.ips ?? []).length === 0) {
+            problems.push(`\`clients[${i}].hostsEntry\` needs \`host.ips\`: the /etc/hosts entry maps the registry names to host.ips[0]`);
+        }
+    });
+    problems.push(...checkUnique("clients", clients.map((c) => c?.name), "name"));
+    problems.push(...checkCertificateAuthorityArgs("ca", args.ca ?? {}));
+    problems.push(...checkCertificateSettings("certificate", args.certificate ?? {}));
+    if (args.registryImageArchive !== undefined) problems.push(...checkFileExists("registryImageArchive", args.registryImageArchive));
+    if (args.bundlePath !== undefined) {
+        if (args.registryImageArchive !== undefined || args.registryImage !== undefined) {
+            problems.push("`bundlePath` and `registryImage`/`registryImageArchive` are mutually exclusive: the bundle carries the registry image");
+        }
+        const checked = bundleCheck ?? verifyBundle(args.bundlePath, "bundlePath");
+        problems.push(...checked.problems);
+        if (checked.manifest !== undefined) {
+            const images = filesOfKind(checked.manifest, "image");
+            problems.push(...checkServedNames(images.map((f) => f.ref ?? ""), (i) => `\`bundlePath\`: ${images[i].path} holds`));
+        }
+    }
+    return problems;
+}
