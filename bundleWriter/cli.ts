@@ -1,4 +1,7 @@
-/** `npm run bundle`: writes a carry-in bundle (registry image, engine packages, images to serve, storage, manifest.json) on a machine with a network. */
+/**
+ * `npm run bundle`: writes a carry-in bundle (registry image, engine packages, images to serve, storage,
+ * manifest.json) on a machine with a network.
+ */
 
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -36,21 +39,39 @@ function parse(argv: string[]): Options {
             return v;
         };
         switch (argv[i]) {
-            case "--out": o.out = value(); break;
-            case "--registry-image": o.registryImage = value(); break;
-            case "--image": o.images.push(value()); break;
+            case "--out":
+                o.out = value();
+                break;
+            case "--registry-image":
+                o.registryImage = value();
+                break;
+            case "--image":
+                o.images.push(value());
+                break;
             case "--images-file":
-                o.images.push(...fs.readFileSync(value(), "utf8").split("\n").map((l) => l.replace(/#.*/, "").trim()).filter(Boolean));
+                o.images.push(
+                    ...fs
+                        .readFileSync(value(), "utf8")
+                        .split("\n")
+                        .map((l) => l.replace(/#.*/, "").trim())
+                        .filter(Boolean),
+                );
                 break;
             case "--packages": {
                 const v = value();
-                if (v !== "debian" && v !== "rhel" && v !== "none") throw new Error(`--packages must be debian, rhel or none, got ${v}`);
+                if (v !== "debian" && v !== "rhel" && v !== "none")
+                    throw new Error(`--packages must be debian, rhel or none, got ${v}`);
                 o.packages = v;
                 break;
             }
-            case "--package": o.packageNames.push(value()); break;
-            case "--storage-archive": o.storageArchive = value(); break;
-            default: throw new Error(`unknown option ${argv[i]}`);
+            case "--package":
+                o.packageNames.push(value());
+                break;
+            case "--storage-archive":
+                o.storageArchive = value();
+                break;
+            default:
+                throw new Error(`unknown option ${argv[i]}`);
         }
     }
     if (!o.out) throw new Error("--out DIR is required");
@@ -74,7 +95,9 @@ function main(): void {
         try {
             execFileSync("docker", ["save", "-o", path.join(out, rel), ref], { stdio: ["ignore", "ignore", "pipe"] });
         } catch (err) {
-            throw new Error(`docker save ${ref} failed (pull or build it on this machine first): ${String((err as { stderr?: Buffer }).stderr ?? err)}`);
+            throw new Error(
+                `docker save ${ref} failed (pull or build it on this machine first): ${String((err as { stderr?: Buffer }).stderr ?? err)}`,
+            );
         }
         files.push(describeFile(out, rel, kind, { ref }));
     };
@@ -85,10 +108,19 @@ function main(): void {
     let install: string[] | undefined;
     if (o.packages !== "none") {
         const dir = path.join(out, "packages", o.packages);
-        install = o.packageNames.length ? o.packageNames
-            : o.packages === "debian" ? ["docker.io", "curl", "ca-certificates"] : ["docker-ce", "docker-ce-cli", "containerd.io", "curl"];
-        const paths = o.packages === "debian" ? downloadDebianClosure(install, dir, log) : downloadRhelClosure(install, dir, log);
-        for (const p of paths) files.push(describeFile(out, path.relative(out, p), "engine-package", { format: o.packages === "debian" ? "deb" : "rpm" }));
+        install = o.packageNames.length
+            ? o.packageNames
+            : o.packages === "debian"
+              ? ["docker.io", "curl", "ca-certificates"]
+              : ["docker-ce", "docker-ce-cli", "containerd.io", "curl"];
+        const paths =
+            o.packages === "debian" ? downloadDebianClosure(install, dir, log) : downloadRhelClosure(install, dir, log);
+        for (const p of paths)
+            files.push(
+                describeFile(out, path.relative(out, p), "engine-package", {
+                    format: o.packages === "debian" ? "deb" : "rpm",
+                }),
+            );
         const osRelease = fs.readFileSync("/etc/os-release", "utf8");
         const id = /^ID=(.*)$/m.exec(osRelease)?.[1]?.replace(/"/g, "");
         const codename = /^VERSION_CODENAME=(.*)$/m.exec(osRelease)?.[1]?.replace(/"/g, "");

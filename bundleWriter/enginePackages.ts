@@ -1,4 +1,7 @@
-/** Downloads the container engine's packages and their whole dependency closure for the bundle (Debian: apt; RHEL: dnf). */
+/**
+ * Downloads the container engine's packages and their whole dependency closure for the bundle (Debian: apt; RHEL:
+ * dnf).
+ */
 
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
@@ -18,18 +21,32 @@ export function downloadDebianClosure(packages: readonly string[], dir: string, 
         fs.writeFileSync(path.join(work, "status"), "");
         fs.mkdirSync(path.join(work, "archives", "partial"), { recursive: true });
         log(`resolving and downloading the closure of ${packages.join(", ")} (as for an empty host)`);
-        const r = spawnSync("apt-get", [
-            "install", "-y", "-qq", "--download-only", "--no-install-recommends",
-            "-o", `Dir::State::status=${path.join(work, "status")}`,
-            "-o", `Dir::Cache::archives=${path.join(work, "archives")}`,
-            "-o", "Debug::NoLocking=1",
-            ...packages,
-        ], { encoding: "utf8" });
+        const r = spawnSync(
+            "apt-get",
+            [
+                "install",
+                "-y",
+                "-qq",
+                "--download-only",
+                "--no-install-recommends",
+                "-o",
+                `Dir::State::status=${path.join(work, "status")}`,
+                "-o",
+                `Dir::Cache::archives=${path.join(work, "archives")}`,
+                "-o",
+                "Debug::NoLocking=1",
+                ...packages,
+            ],
+            { encoding: "utf8" },
+        );
         if (r.status !== 0) {
             throw new Error(`apt-get --download-only failed (run apt-get update first?):\n${r.stderr}`);
         }
         fs.mkdirSync(dir, { recursive: true });
-        const debs = fs.readdirSync(path.join(work, "archives")).filter((f) => f.endsWith(".deb")).sort();
+        const debs = fs
+            .readdirSync(path.join(work, "archives"))
+            .filter((f) => f.endsWith(".deb"))
+            .sort();
         for (const f of debs) fs.copyFileSync(path.join(work, "archives", f), path.join(dir, f));
         log(`${debs.length} Debian packages`);
         fs.writeFileSync(path.join(dir, "Packages"), debianPackagesIndex(dir, debs));
@@ -47,11 +64,17 @@ export function downloadDebianClosure(packages: readonly string[], dir: string, 
 export function downloadRhelClosure(packages: readonly string[], dir: string, log: (m: string) => void): string[] {
     fs.mkdirSync(dir, { recursive: true });
     log(`dnf download --resolve --alldeps ${packages.join(" ")}`);
-    const r = spawnSync("dnf", ["download", "--resolve", "--alldeps", "--destdir", dir, ...packages], { encoding: "utf8" });
+    const r = spawnSync("dnf", ["download", "--resolve", "--alldeps", "--destdir", dir, ...packages], {
+        encoding: "utf8",
+    });
     if (r.error || r.status !== 0) {
         throw new Error(`dnf download failed: ${r.error?.message ?? r.stderr}`);
     }
-    return fs.readdirSync(dir).filter((f) => f.endsWith(".rpm")).sort().map((f) => path.join(dir, f));
+    return fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".rpm"))
+        .sort()
+        .map((f) => path.join(dir, f));
 }
 
 /**
@@ -59,11 +82,13 @@ export function downloadRhelClosure(packages: readonly string[], dir: string, lo
  * control fields plus Filename, Size and SHA256, as dpkg-scanpackages writes them.
  */
 export function debianPackagesIndex(dir: string, debs: readonly string[]): string {
-    return debs.map((f) => {
-        const full = path.join(dir, f);
-        const control = spawnSync("dpkg-deb", ["-f", full], { encoding: "utf8" });
-        if (control.status !== 0) throw new Error(`dpkg-deb -f ${f} failed: ${control.stderr}`);
-        const sha256 = crypto.createHash("sha256").update(fs.readFileSync(full)).digest("hex");
-        return `${control.stdout.trimEnd()}\nFilename: ./${f}\nSize: ${fs.statSync(full).size}\nSHA256: ${sha256}\n`;
-    }).join("\n");
+    return debs
+        .map((f) => {
+            const full = path.join(dir, f);
+            const control = spawnSync("dpkg-deb", ["-f", full], { encoding: "utf8" });
+            if (control.status !== 0) throw new Error(`dpkg-deb -f ${f} failed: ${control.stderr}`);
+            const sha256 = crypto.createHash("sha256").update(fs.readFileSync(full)).digest("hex");
+            return `${control.stdout.trimEnd()}\nFilename: ./${f}\nSize: ${fs.statSync(full).size}\nSHA256: ${sha256}\n`;
+        })
+        .join("\n");
 }

@@ -1,4 +1,7 @@
-/** Field checkers every component's validation is made of, and the error a component throws before registering anything. */
+/**
+ * Field checkers every component's validation is made of, and the error a component throws before registering
+ * anything.
+ */
 
 import * as fs from "fs";
 import * as net from "net";
@@ -12,7 +15,10 @@ import * as pulumi from "@pulumi/pulumi";
  * a composite passes its prefix down (`clients[2]` + `address`).
  */
 
-/** The path of `field` under `prefix`: `fieldPath("clients[2]", "address")` is `clients[2].address`; an empty prefix adds nothing. */
+/**
+ * The path of `field` under `prefix`: `fieldPath("clients[2]", "address")` is `clients[2].address`; an empty prefix
+ * adds nothing.
+ */
 export function fieldPath(prefix: string, field: string): string {
     return prefix === "" ? field : field === "" ? prefix : `${prefix}.${field}`;
 }
@@ -97,7 +103,9 @@ export function checkFileExists(field: string, value: unknown): string[] {
 /** An absolute POSIX path on a remote host, with no characters a shell would interpret. */
 export function checkRemotePath(field: string, value: unknown): string[] {
     if (typeof value !== "string" || !/^\/[A-Za-z0-9._\-/]*$/.test(value) || value.includes("..")) {
-        return [`\`${field}\` must be an absolute path of letters, digits, '.', '_', '-' and '/', got ${JSON.stringify(value)}`];
+        return [
+            `\`${field}\` must be an absolute path of letters, digits, '.', '_', '-' and '/', got ${JSON.stringify(value)}`,
+        ];
     }
     return [];
 }
@@ -105,7 +113,9 @@ export function checkRemotePath(field: string, value: unknown): string[] {
 /** A short identifier used in remote file and container names. */
 export function checkIdentifier(field: string, value: unknown): string[] {
     if (typeof value !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(value)) {
-        return [`\`${field}\` must start with a letter or digit and use only letters, digits, '.', '_' and '-' (at most 63), got ${JSON.stringify(value)}`];
+        return [
+            `\`${field}\` must start with a letter or digit and use only letters, digits, '.', '_' and '-' (at most 63), got ${JSON.stringify(value)}`,
+        ];
     }
     return [];
 }

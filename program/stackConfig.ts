@@ -1,9 +1,16 @@
-/** The stack config (`airgap-registry:` namespace) read and turned into PrivateRegistry arguments; config mistakes as one clean error. */
+/**
+ * The stack config (`airgap-registry:` namespace) read and turned into PrivateRegistry arguments; config mistakes as
+ * one clean error.
+ */
 
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { checkPrivateRegistryArgs } from "../components/privateRegistry/privateRegistryArgs";
-import type { PrivateRegistryArgs, RegistryClientArgs, RegistryHostArgs } from "../components/privateRegistry/privateRegistryArgs";
+import type {
+    PrivateRegistryArgs,
+    RegistryClientArgs,
+    RegistryHostArgs,
+} from "../components/privateRegistry/privateRegistryArgs";
 import { expandHome, SshEndpointArgs } from "../components/ssh/sshHost";
 
 /**
@@ -47,10 +54,13 @@ function resolvePath(projectDir: string, p: string | undefined): string | undefi
 function resolveKeys<T extends SshEndpointArgs>(projectDir: string, endpoint: T | undefined): T | undefined {
     if (endpoint === undefined || endpoint === null || typeof endpoint !== "object") return endpoint;
     const out: T = { ...endpoint };
-    if (endpoint.privateKeyPath !== undefined) (out as { privateKeyPath?: string }).privateKeyPath = resolvePath(projectDir, endpoint.privateKeyPath);
-    if (endpoint.knownHostsPath !== undefined) (out as { knownHostsPath?: string }).knownHostsPath = resolvePath(projectDir, endpoint.knownHostsPath);
+    if (endpoint.privateKeyPath !== undefined)
+        (out as { privateKeyPath?: string }).privateKeyPath = resolvePath(projectDir, endpoint.privateKeyPath);
+    if (endpoint.knownHostsPath !== undefined)
+        (out as { knownHostsPath?: string }).knownHostsPath = resolvePath(projectDir, endpoint.knownHostsPath);
     const withBastion = endpoint as T & { bastion?: SshEndpointArgs };
-    if (withBastion.bastion !== undefined) (out as T & { bastion?: SshEndpointArgs }).bastion = resolveKeys(projectDir, withBastion.bastion);
+    if (withBastion.bastion !== undefined)
+        (out as T & { bastion?: SshEndpointArgs }).bastion = resolveKeys(projectDir, withBastion.bastion);
     return out;
 }
 
@@ -61,20 +71,28 @@ function resolveKeys<T extends SshEndpointArgs>(projectDir: string, endpoint: T 
  * the config key. `readProblems` are keys that could not be read at all. Throws an
  * InvalidStackConfigError listing every problem when the config has any of its own. Pure.
  */
-export function toPrivateRegistryArgs(raw: RawStackConfig, projectDir: string, readProblems: readonly string[] = []): PrivateRegistryArgs {
+export function toPrivateRegistryArgs(
+    raw: RawStackConfig,
+    projectDir: string,
+    readProblems: readonly string[] = [],
+): PrivateRegistryArgs {
     const problems: string[] = [...readProblems];
     const passwords = raw.passwords ?? {};
     const users = (raw.users ?? []).map((name) =>
         passwords[name] !== undefined ? { name, password: pulumi.secret(passwords[name]) } : { name },
     );
     for (const name of Object.keys(passwords)) {
-        if (!(raw.users ?? []).includes(name)) problems.push(`\`passwords.${name}\` is set but "${name}" is not in \`users\``);
+        if (!(raw.users ?? []).includes(name))
+            problems.push(`\`passwords.${name}\` is set but "${name}" is not in \`users\``);
     }
     let ca = raw.ca;
     if ((raw.existingCaCertPem === undefined) !== (raw.existingCaKeyPem === undefined)) {
         problems.push("`existingCaCertPem` and `existingCaKeyPem` must be set together");
     } else if (raw.existingCaCertPem !== undefined && raw.existingCaKeyPem !== undefined) {
-        ca = { ...(raw.ca ?? {}), existing: { certPem: raw.existingCaCertPem, keyPem: pulumi.secret(raw.existingCaKeyPem) } };
+        ca = {
+            ...(raw.ca ?? {}),
+            existing: { certPem: raw.existingCaCertPem, keyPem: pulumi.secret(raw.existingCaKeyPem) },
+        };
     }
     const args: PrivateRegistryArgs = {
         host: resolveKeys(projectDir, raw.host) as RegistryHostArgs,
@@ -106,7 +124,12 @@ export function unsetAsUndefined<T>(value: T | undefined): T | undefined {
 }
 
 /** One key read from the config; a value that does not parse becomes a problem naming the key. */
-function readKey<T>(key: string, read: (key: string) => T | undefined, problems: string[], expected: string): T | undefined {
+function readKey<T>(
+    key: string,
+    read: (key: string) => T | undefined,
+    problems: string[],
+    expected: string,
+): T | undefined {
     try {
         return read(key);
     } catch {
@@ -128,12 +151,18 @@ function secretObject<T>(key: string): T | undefined {
 export function readStackConfig(): { config: RawStackConfig; problems: string[] } {
     const config = new pulumi.Config("airgap-registry");
     const problems: string[] = [];
-    const object = <T>(key: string, expected: string) => readKey<T>(key, (k) => config.getObject<T>(k), problems, expected);
+    const object = <T>(key: string, expected: string) =>
+        readKey<T>(key, (k) => config.getObject<T>(k), problems, expected);
     const raw: RawStackConfig = {
         host: object<RegistryHostArgs>("host", "an object"),
         clients: object<RegistryClientArgs[]>("clients", "a list of objects"),
         users: object<string[]>("users", "a list of user names"),
-        passwords: readKey("passwords", (k) => secretObject<Record<string, string>>(k), problems, "an object (user name -> password)"),
+        passwords: readKey(
+            "passwords",
+            (k) => secretObject<Record<string, string>>(k),
+            problems,
+            "an object (user name -> password)",
+        ),
         bastion: object<SshEndpointArgs>("bastion", "an object"),
         knownHostsPath: config.get("knownHostsPath"),
         ca: object<RawStackConfig["ca"]>("ca", "an object"),

@@ -1,4 +1,6 @@
-/** The carry-in bundle's manifest.json: what each file is, its size and SHA-256, and the check of a bundle against it. */
+/**
+ * The carry-in bundle's manifest.json: what each file is, its size and SHA-256, and the check of a bundle against it.
+ */
 
 import * as fs from "fs";
 import * as path from "path";
@@ -38,9 +40,20 @@ export interface BundleManifest {
 export const manifestName = "manifest.json";
 
 /** Describes files already in `dir` (hash and size), for a manifest. */
-export function describeFile(dir: string, relPath: string, kind: BundleFileKind, extra: Partial<BundleFile> = {}): BundleFile {
+export function describeFile(
+    dir: string,
+    relPath: string,
+    kind: BundleFileKind,
+    extra: Partial<BundleFile> = {},
+): BundleFile {
     const full = path.join(dir, relPath);
-    return { path: relPath.split(path.sep).join("/"), kind, sha256: sha256File(full), size: fs.statSync(full).size, ...extra };
+    return {
+        path: relPath.split(path.sep).join("/"),
+        kind,
+        sha256: sha256File(full),
+        size: fs.statSync(full).size,
+        ...extra,
+    };
 }
 
 /**
@@ -75,7 +88,9 @@ export function verifyBundle(dir: string, field = "bundlePath"): { manifest?: Bu
             continue;
         }
         if (size !== file.size) {
-            problems.push(`\`${field}\`: ${file.path} has ${size} bytes, the manifest says ${file.size} (altered or truncated)`);
+            problems.push(
+                `\`${field}\`: ${file.path} has ${size} bytes, the manifest says ${file.size} (altered or truncated)`,
+            );
         } else if (sha256File(full) !== file.sha256) {
             problems.push(`\`${field}\`: ${file.path} does not match its SHA-256 in the manifest (altered)`);
         }

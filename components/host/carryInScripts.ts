@@ -7,7 +7,8 @@ import { engineFunctions, script, shellQuote } from "../ssh/shell";
  * none; a host that already has an engine is left alone. Debian family: the package directory is
  * a flat apt repository (the bundle writes its `Packages` index) used through a private source
  * list that holds nothing else (so apt reads only local files and touches none of the host's own
- * sources); apt resolves new packages and needed upgrades the way it always does. RHEL family: dnf with the local .rpm files and every repository
+ * sources); apt resolves new packages and needed upgrades the way it always does. RHEL family: dnf with the local .rpm
+ * files and every repository
  * disabled. The package manager resolves everything before changing anything, so a missing
  * dependency fails by name and leaves the host as it was. The packages it added are recorded;
  * delete removes exactly those. Pure.
@@ -22,20 +23,22 @@ export function engineInstallScripts(
     const names = packages.map(shellQuote).join(" ");
     const added = shellQuote(`${stateDir}/engine-packages-added`);
     const list = format === "deb" ? "dpkg-query -W -f '${Package}\\n' | sort" : "rpm -qa --qf '%{NAME}\\n' | sort";
-    const install = format === "deb"
-        ? [
-            "repo=$(mktemp -d)",
-            `echo "deb [trusted=yes] file:${packageDir} ./" > "$repo/sources.list"`,
-            "mkdir -p \"$repo/lists/partial\"",
-            "apt_opts=\"-o Dir::Etc::SourceList=$repo/sources.list -o Dir::Etc::SourceParts=/nonexistent -o Dir::State::Lists=$repo/lists\"",
-            "# shellcheck disable=SC2086",
-            `{ apt-get $apt_opts update && DEBIAN_FRONTEND=noninteractive apt-get $apt_opts install -y --no-install-recommends -o Dpkg::Options::=--force-confold ${names}; } > "$log" 2>&1 || failed=1`,
-            "rm -rf \"$repo\"",
-        ]
-        : [`dnf install -y --disablerepo='*' --nogpgcheck ${dir}/*.rpm > "$log" 2>&1 || failed=1`];
-    const missing = format === "deb"
-        ? "grep -oE 'Depends: [^ ]+' \"$log\" | cut -d' ' -f2 | sort -u | tr '\\n' ' '"
-        : "grep -oE 'nothing provides [^ ]+' \"$log\" | cut -d' ' -f3 | sort -u | tr '\\n' ' '";
+    const install =
+        format === "deb"
+            ? [
+                  "repo=$(mktemp -d)",
+                  `echo "deb [trusted=yes] file:${packageDir} ./" > "$repo/sources.list"`,
+                  'mkdir -p "$repo/lists/partial"',
+                  'apt_opts="-o Dir::Etc::SourceList=$repo/sources.list -o Dir::Etc::SourceParts=/nonexistent -o Dir::State::Lists=$repo/lists"',
+                  "# shellcheck disable=SC2086",
+                  `{ apt-get $apt_opts update && DEBIAN_FRONTEND=noninteractive apt-get $apt_opts install -y --no-install-recommends -o Dpkg::Options::=--force-confold ${names}; } > "$log" 2>&1 || failed=1`,
+                  'rm -rf "$repo"',
+              ]
+            : [`dnf install -y --disablerepo='*' --nogpgcheck ${dir}/*.rpm > "$log" 2>&1 || failed=1`];
+    const missing =
+        format === "deb"
+            ? "grep -oE 'Depends: [^ ]+' \"$log\" | cut -d' ' -f2 | sort -u | tr '\\n' ' '"
+            : "grep -oE 'nothing provides [^ ]+' \"$log\" | cut -d' ' -f3 | sort -u | tr '\\n' ' '";
     const remove = format === "deb" ? "env DEBIAN_FRONTEND=noninteractive apt-get remove -y" : "dnf remove -y";
     return {
         create: script(
@@ -46,14 +49,14 @@ export function engineInstallScripts(
             "fi",
             `mkdir -p ${shellQuote(stateDir)}`,
             "before=$(mktemp) after=$(mktemp) log=$(mktemp)",
-            "trap 'rm -f \"$before\" \"$after\" \"$log\"' EXIT",
+            'trap \'rm -f "$before" "$after" "$log"\' EXIT',
             `${list} > "$before"`,
             `echo "installing ${packages.join(", ")} from $(find ${dir} -maxdepth 1 -name '*.${format}' | wc -l) bundle packages (no network)"`,
             "failed=",
             ...install,
-            "if [ -n \"$failed\" ]; then",
+            'if [ -n "$failed" ]; then',
             `  echo "engine install from the bundle failed; missing dependencies: $(${missing})" >&2`,
-            "  tail -15 \"$log\" >&2",
+            '  tail -15 "$log" >&2',
             "  exit 5",
             "fi",
             `${list} > "$after"`,
@@ -63,12 +66,7 @@ export function engineInstallScripts(
             "wait_engine",
             "docker version --format 'engine {{.Server.Version}} ready'",
         ),
-        delete: script(
-            `if [ -s ${added} ]; then`,
-            `  xargs ${remove} < ${added} >/dev/null`,
-            `  rm -f ${added}`,
-            "fi",
-        ),
+        delete: script(`if [ -s ${added} ]; then`, `  xargs ${remove} < ${added} >/dev/null`, `  rm -f ${added}`, "fi"),
     };
 }
 

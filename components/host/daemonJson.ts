@@ -33,7 +33,8 @@ export function desiredDaemonKeys(settings: DaemonSettings = {}): Record<string,
         "log-driver": settings.logDriver ?? daemonSettingsDefaults.logDriver,
         "log-opts": { ...(settings.logOpts ?? daemonSettingsDefaults.logOpts) },
     };
-    if (settings.maxConcurrentDownloads !== undefined) keys["max-concurrent-downloads"] = settings.maxConcurrentDownloads;
+    if (settings.maxConcurrentDownloads !== undefined)
+        keys["max-concurrent-downloads"] = settings.maxConcurrentDownloads;
     if (settings.maxConcurrentUploads !== undefined) keys["max-concurrent-uploads"] = settings.maxConcurrentUploads;
     if (settings.cgroupDriver !== undefined) keys["exec-opts"] = [`native.cgroupdriver=${settings.cgroupDriver}`];
     return keys;
@@ -49,7 +50,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * keeps every option except an earlier cgroup driver. Output is stable (2-space JSON, newline).
  * Throws when the existing text is not a JSON object, naming `hostLabel`.
  */
-export function mergeDaemonJson(existingText: string, desired: Record<string, unknown>, hostLabel = "host"): {
+export function mergeDaemonJson(
+    existingText: string,
+    desired: Record<string, unknown>,
+    hostLabel = "host",
+): {
     text: string;
     changed: boolean;
 } {
@@ -59,7 +64,9 @@ export function mergeDaemonJson(existingText: string, desired: Record<string, un
         try {
             parsed = JSON.parse(existingText);
         } catch (err) {
-            throw new Error(`/etc/docker/daemon.json on ${hostLabel} is not valid JSON (${(err as Error).message}); fix or remove it`);
+            throw new Error(
+                `/etc/docker/daemon.json on ${hostLabel} is not valid JSON (${(err as Error).message}); fix or remove it`,
+            );
         }
         if (!isObject(parsed)) {
             throw new Error(`/etc/docker/daemon.json on ${hostLabel} is not a JSON object; fix or remove it`);

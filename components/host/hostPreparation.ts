@@ -1,4 +1,7 @@
-/** HostPreparation: the registry host made ready over SSH (data dirs, engine, docker group, SELinux, daemon.json, registry image). */
+/**
+ * HostPreparation: the registry host made ready over SSH (data dirs, engine, docker group, SELinux, daemon.json,
+ * registry image).
+ */
 
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -77,13 +80,18 @@ export const hostPreparationDefaults = {
 export function checkHostPreparationArgs(field: string, args: HostPreparationArgs): string[] {
     const problems: string[] = [...checkSshHost(fieldPath(field, "ssh"), args.ssh)];
     if (args.dataDir !== undefined) problems.push(...checkRemotePath(fieldPath(field, "dataDir"), args.dataDir));
-    (args.dockerGroupUsers ?? []).forEach((u, i) => problems.push(...checkIdentifier(fieldPath(field, `dockerGroupUsers[${i}]`), u)));
+    (args.dockerGroupUsers ?? []).forEach((u, i) =>
+        problems.push(...checkIdentifier(fieldPath(field, `dockerGroupUsers[${i}]`), u)),
+    );
     if (args.registryImageArchive !== undefined) {
         problems.push(...checkFileExists(fieldPath(field, "registryImageArchive"), args.registryImageArchive));
     }
-    if (args.storageArchive !== undefined) problems.push(...checkFileExists(fieldPath(field, "storageArchive"), args.storageArchive));
+    if (args.storageArchive !== undefined)
+        problems.push(...checkFileExists(fieldPath(field, "storageArchive"), args.storageArchive));
     if (args.registryImage !== undefined && !/^[a-z0-9][a-z0-9._/:@-]*$/.test(args.registryImage)) {
-        problems.push(`\`${fieldPath(field, "registryImage")}\` is not an image reference: ${JSON.stringify(args.registryImage)}`);
+        problems.push(
+            `\`${fieldPath(field, "registryImage")}\` is not an image reference: ${JSON.stringify(args.registryImage)}`,
+        );
     }
     return problems;
 }
@@ -113,14 +121,23 @@ export class HostPreparation extends pulumi.ComponentResource {
         const dataDir = args.dataDir ?? hostPreparationDefaults.dataDir;
         const stateDir = `${dataDir}/.state`;
         const image = args.registryImage ?? hostPreparationDefaults.registryImage;
-        const step = (role: string, scripts: { create: string; delete: string }, extra: Partial<command.remote.CommandArgs>, dependsOn: pulumi.Resource[]) =>
+        const step = (
+            role: string,
+            scripts: { create: string; delete: string },
+            extra: Partial<command.remote.CommandArgs>,
+            dependsOn: pulumi.Resource[],
+        ) =>
             new command.remote.Command(
                 `${name}-${role}`,
                 { connection, create: scripts.create, delete: scripts.delete, ...extra },
                 { parent: this, dependsOn },
             );
 
-        const factsCmd = new command.remote.Command(`${name}-facts`, { connection, create: factsScript() }, { parent: this });
+        const factsCmd = new command.remote.Command(
+            `${name}-facts`,
+            { connection, create: factsScript() },
+            { parent: this },
+        );
         const dirs = step("data-dir", dataDirScripts(dataDir, args.removeDataOnDestroy ?? false), {}, [factsCmd]);
         let engineDeps: pulumi.Resource[] = [dirs];
         if (args.enginePackages !== undefined) {
@@ -129,24 +146,46 @@ export class HostPreparation extends pulumi.ComponentResource {
             const remoteDir = `${dataDir}/bundle/packages-${args.enginePackages.contentHash.slice(0, 12)}`;
             const copy = new command.remote.CopyToRemote(
                 `${name}-engine-packages`,
-                { connection, source: new pulumi.asset.FileArchive(args.enginePackages.dir), remotePath: remoteDir, triggers: [args.enginePackages.contentHash] },
+                {
+                    connection,
+                    source: new pulumi.asset.FileArchive(args.enginePackages.dir),
+                    remotePath: remoteDir,
+                    triggers: [args.enginePackages.contentHash],
+                },
                 { parent: this, dependsOn: [dirs] },
             );
             // CopyToRemote puts a directory *inside* remotePath (seen with command 1.2.1 through the engine).
             const packagesDir = `${remoteDir}/${path.basename(args.enginePackages.dir)}`;
-            engineDeps = [step("engine-install", engineInstallScripts(packagesDir, args.enginePackages.format, stateDir, args.enginePackages.packages), { triggers: [args.enginePackages.contentHash] }, [copy])];
+            engineDeps = [
+                step(
+                    "engine-install",
+                    engineInstallScripts(
+                        packagesDir,
+                        args.enginePackages.format,
+                        stateDir,
+                        args.enginePackages.packages,
+                    ),
+                    { triggers: [args.enginePackages.contentHash] },
+                    [copy],
+                ),
+            ];
         }
         const engine = step("engine", engineScripts(), {}, engineDeps);
         let last: pulumi.Resource[] = [engine];
         if ((args.dockerGroupUsers ?? []).length > 0) {
-            last = [...last, step("docker-group", dockerGroupScripts(stateDir, args.dockerGroupUsers ?? []), {}, [engine])];
+            last = [
+                ...last,
+                step("docker-group", dockerGroupScripts(stateDir, args.dockerGroupUsers ?? []), {}, [engine]),
+            ];
         }
         if (args.selinuxPermissive === true) {
             last = [...last, step("selinux", selinuxPermissiveScripts(stateDir), {}, [engine])];
         }
         const facts = factsCmd.stdout.apply(parseHostFacts);
         const label = args.ssh.address;
-        const daemonJson = facts.apply((f) => mergeDaemonJson(f.daemonJson, desiredDaemonKeys(args.daemon), label).text);
+        const daemonJson = facts.apply(
+            (f) => mergeDaemonJson(f.daemonJson, desiredDaemonKeys(args.daemon), label).text,
+        );
         const daemon = step("daemon-json", daemonJsonScripts(stateDir), { stdin: daemonJson }, last);
 
         if (args.storageArchive !== undefined) {

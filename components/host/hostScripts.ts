@@ -55,12 +55,12 @@ export function selinuxPermissiveScripts(stateDir: string): StepScripts {
     return {
         create: script(
             `mkdir -p ${shellQuote(stateDir)}`,
-            "if command -v getenforce >/dev/null 2>&1 && [ \"$(getenforce)\" = Enforcing ]; then",
+            'if command -v getenforce >/dev/null 2>&1 && [ "$(getenforce)" = Enforcing ]; then',
             `  touch ${marker}`,
             "  setenforce 0",
             "fi",
             `if [ -f ${marker} ] && [ -f /etc/selinux/config ]; then sed -i 's/^SELINUX=enforcing$/SELINUX=permissive/' /etc/selinux/config; fi`,
-            "echo \"selinux: $(getenforce 2>/dev/null || echo absent)\"",
+            'echo "selinux: $(getenforce 2>/dev/null || echo absent)"',
         ),
         delete: script(
             `if [ -f ${marker} ]; then`,
@@ -86,7 +86,7 @@ export function daemonJsonScripts(stateDir: string): StepScripts {
             ...engineFunctions,
             `mkdir -p ${shellQuote(stateDir)} /etc/docker`,
             "new=$(mktemp)",
-            "cat > \"$new\"",
+            'cat > "$new"',
             `if [ -f ${file} ] && cmp -s "$new" ${file}; then rm -f "$new"; echo 'daemon.json unchanged'; exit 0; fi`,
             `if [ ! -f ${orig} ] && [ ! -f ${absent} ]; then`,
             `  if [ -f ${file} ]; then cp -p ${file} ${orig}; else touch ${absent}; fi`,
@@ -132,17 +132,18 @@ export function dataDirScripts(dataDir: string, removeDataOnDestroy: boolean): S
 export function loadImageScripts(stateDir: string, image: string, archivePath: string | undefined): StepScripts {
     const img = shellQuote(image);
     const marker = shellQuote(`${stateDir}/image-loaded`);
-    const load = archivePath === undefined
-        ? [
-            `echo ${shellQuote(`image ${image} is not on this host and no image archive was given (set registryImageArchive)`)} >&2`,
-            "exit 4",
-        ]
-        : [
-            `echo ${shellQuote(`loading ${image} from ${archivePath}`)}`,
-            `docker load -i ${shellQuote(archivePath)}`,
-            `docker image inspect ${img} >/dev/null 2>&1 || { echo ${shellQuote(`${archivePath} does not contain ${image}`)} >&2; exit 4; }`,
-            `mkdir -p ${shellQuote(stateDir)} && touch ${marker}`,
-        ];
+    const load =
+        archivePath === undefined
+            ? [
+                  `echo ${shellQuote(`image ${image} is not on this host and no image archive was given (set registryImageArchive)`)} >&2`,
+                  "exit 4",
+              ]
+            : [
+                  `echo ${shellQuote(`loading ${image} from ${archivePath}`)}`,
+                  `docker load -i ${shellQuote(archivePath)}`,
+                  `docker image inspect ${img} >/dev/null 2>&1 || { echo ${shellQuote(`${archivePath} does not contain ${image}`)} >&2; exit 4; }`,
+                  `mkdir -p ${shellQuote(stateDir)} && touch ${marker}`,
+              ];
     return {
         create: script(
             `if docker image inspect ${img} >/dev/null 2>&1; then`,
@@ -152,8 +153,6 @@ export function loadImageScripts(stateDir: string, image: string, archivePath: s
             "fi",
             `docker image inspect --format '{{.Id}}' ${img}`,
         ),
-        delete: script(
-            `if [ -f ${marker} ]; then docker rmi ${img} >/dev/null 2>&1 || true; rm -f ${marker}; fi`,
-        ),
+        delete: script(`if [ -f ${marker} ]; then docker rmi ${img} >/dev/null 2>&1 || true; rm -f ${marker}; fi`),
     };
 }

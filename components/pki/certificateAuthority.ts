@@ -39,9 +39,15 @@ export const certificateAuthorityDefaults = {
 /** Validates the plain arguments of a CertificateAuthority; messages name `field`. */
 export function checkCertificateAuthorityArgs(field: string, args: CertificateAuthorityArgs): string[] {
     const problems = [...checkKeySpec(field, args), ...checkSubject(fieldPath(field, "subject"), args.subject)];
-    if (args.validityHours !== undefined) problems.push(...checkHours(fieldPath(field, "validityHours"), args.validityHours));
-    if (args.existing !== undefined && (args.subject !== undefined || args.validityHours !== undefined || args.keyAlgorithm !== undefined)) {
-        problems.push(`\`${fieldPath(field, "existing")}\` cannot be combined with settings for a generated CA (subject, validityHours, keyAlgorithm)`);
+    if (args.validityHours !== undefined)
+        problems.push(...checkHours(fieldPath(field, "validityHours"), args.validityHours));
+    if (
+        args.existing !== undefined &&
+        (args.subject !== undefined || args.validityHours !== undefined || args.keyAlgorithm !== undefined)
+    ) {
+        problems.push(
+            `\`${fieldPath(field, "existing")}\` cannot be combined with settings for a generated CA (subject, validityHours, keyAlgorithm)`,
+        );
     }
     return problems;
 }
@@ -80,11 +86,10 @@ export class CertificateAuthority extends pulumi.ComponentResource {
             this.certPem = pulumi.unsecret(checked);
             this.privateKeyPem = pulumi.secret(existing.keyPem);
         } else {
-            const key = new tls.PrivateKey(
-                `${name}-key`,
-                privateKeyInputs(args, certificateAuthorityDefaults),
-                { parent: this, additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"] },
-            );
+            const key = new tls.PrivateKey(`${name}-key`, privateKeyInputs(args, certificateAuthorityDefaults), {
+                parent: this,
+                additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"],
+            });
             const cert = new tls.SelfSignedCert(
                 `${name}-cert`,
                 {

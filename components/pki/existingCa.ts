@@ -42,7 +42,9 @@ export function checkExistingCa(
     }
     const problems: string[] = [];
     if (!cert.ca) {
-        problems.push(`\`${certField}\` is not a CA certificate (basicConstraints CA:FALSE or missing): ${cert.subject.replace(/\n/g, ", ")}`);
+        problems.push(
+            `\`${certField}\` is not a CA certificate (basicConstraints CA:FALSE or missing): ${cert.subject.replace(/\n/g, ", ")}`,
+        );
     }
     const notBefore = new Date(cert.validFrom);
     const notAfter = new Date(cert.validTo);

@@ -1,4 +1,7 @@
-/** Key algorithm settings (RSA bits, ECDSA curve) shared by the CA and the server certificate, and their validation. Pure. */
+/**
+ * Key algorithm settings (RSA bits, ECDSA curve) shared by the CA and the server certificate, and their validation.
+ * Pure.
+ */
 
 import { fieldPath } from "../validation";
 /** Key algorithms the PKI components accept (RSA or ECDSA), with their plain validation. */
@@ -38,19 +41,29 @@ export function checkKeySpec(field: string, spec: KeySpec | undefined): string[]
     }
     const problems: string[] = [];
     if (spec.keyAlgorithm !== undefined && spec.keyAlgorithm !== "RSA" && spec.keyAlgorithm !== "ECDSA") {
-        problems.push(`\`${fieldPath(field, "keyAlgorithm")}\` must be "RSA" or "ECDSA", got ${JSON.stringify(spec.keyAlgorithm)}`);
+        problems.push(
+            `\`${fieldPath(field, "keyAlgorithm")}\` must be "RSA" or "ECDSA", got ${JSON.stringify(spec.keyAlgorithm)}`,
+        );
     }
     if (spec.rsaBits !== undefined && ![2048, 3072, 4096].includes(spec.rsaBits)) {
-        problems.push(`\`${fieldPath(field, "rsaBits")}\` must be 2048, 3072 or 4096, got ${JSON.stringify(spec.rsaBits)}`);
+        problems.push(
+            `\`${fieldPath(field, "rsaBits")}\` must be 2048, 3072 or 4096, got ${JSON.stringify(spec.rsaBits)}`,
+        );
     }
     if (spec.ecdsaCurve !== undefined && !["P256", "P384"].includes(spec.ecdsaCurve)) {
-        problems.push(`\`${fieldPath(field, "ecdsaCurve")}\` must be "P256" or "P384", got ${JSON.stringify(spec.ecdsaCurve)}`);
+        problems.push(
+            `\`${fieldPath(field, "ecdsaCurve")}\` must be "P256" or "P384", got ${JSON.stringify(spec.ecdsaCurve)}`,
+        );
     }
     if (spec.keyAlgorithm === "ECDSA" && spec.rsaBits !== undefined) {
-        problems.push(`\`${fieldPath(field, "rsaBits")}\` applies to RSA keys only, but \`${fieldPath(field, "keyAlgorithm")}\` is "ECDSA"`);
+        problems.push(
+            `\`${fieldPath(field, "rsaBits")}\` applies to RSA keys only, but \`${fieldPath(field, "keyAlgorithm")}\` is "ECDSA"`,
+        );
     }
     if ((spec.keyAlgorithm ?? "RSA") === "RSA" && spec.ecdsaCurve !== undefined) {
-        problems.push(`\`${fieldPath(field, "ecdsaCurve")}\` applies to ECDSA keys only, but \`${fieldPath(field, "keyAlgorithm")}\` is "RSA"`);
+        problems.push(
+            `\`${fieldPath(field, "ecdsaCurve")}\` applies to ECDSA keys only, but \`${fieldPath(field, "keyAlgorithm")}\` is "RSA"`,
+        );
     }
     return problems;
 }

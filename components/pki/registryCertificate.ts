@@ -45,14 +45,21 @@ export const registryCertificateDefaults = {
 export const serverCertificateUses = ["digital_signature", "key_encipherment", "server_auth"];
 
 /** Validates key, validity and renewal settings of a server certificate; messages name `field`. */
-export function checkCertificateSettings(field: string, args: Omit<RegistryCertificateArgs, "ca" | "dnsNames" | "ipAddresses">): string[] {
+export function checkCertificateSettings(
+    field: string,
+    args: Omit<RegistryCertificateArgs, "ca" | "dnsNames" | "ipAddresses">,
+): string[] {
     const problems: string[] = [...checkKeySpec(field, args)];
     const validity = args.validityHours ?? registryCertificateDefaults.validityHours;
     const renewal = args.earlyRenewalHours ?? registryCertificateDefaults.earlyRenewalHours;
-    if (args.validityHours !== undefined) problems.push(...checkHours(fieldPath(field, "validityHours"), args.validityHours));
-    if (args.earlyRenewalHours !== undefined) problems.push(...checkHours(fieldPath(field, "earlyRenewalHours"), args.earlyRenewalHours));
+    if (args.validityHours !== undefined)
+        problems.push(...checkHours(fieldPath(field, "validityHours"), args.validityHours));
+    if (args.earlyRenewalHours !== undefined)
+        problems.push(...checkHours(fieldPath(field, "earlyRenewalHours"), args.earlyRenewalHours));
     if (renewal >= validity) {
-        problems.push(`\`${fieldPath(field, "validityHours")}\` (${validity}) must be longer than \`${fieldPath(field, "earlyRenewalHours")}\` (${renewal})`);
+        problems.push(
+            `\`${fieldPath(field, "validityHours")}\` (${validity}) must be longer than \`${fieldPath(field, "earlyRenewalHours")}\` (${renewal})`,
+        );
     }
     return problems;
 }
@@ -62,7 +69,9 @@ export function checkRegistryCertificateArgs(field: string, args: Omit<RegistryC
     const problems: string[] = [];
     const ips = args.ipAddresses ?? [];
     if (args.dnsNames.length + ips.length === 0) {
-        problems.push(`\`${fieldPath(field, "dnsNames")}\` and \`${fieldPath(field, "ipAddresses")}\` are both empty: the registry needs at least one name or IP`);
+        problems.push(
+            `\`${fieldPath(field, "dnsNames")}\` and \`${fieldPath(field, "ipAddresses")}\` are both empty: the registry needs at least one name or IP`,
+        );
     }
     args.dnsNames.forEach((n, i) => problems.push(...checkHostname(fieldPath(field, `dnsNames[${i}]`), n)));
     ips.forEach((ip, i) => problems.push(...checkIp(fieldPath(field, `ipAddresses[${i}]`), ip)));
@@ -94,11 +103,10 @@ export class RegistryCertificate extends pulumi.ComponentResource {
         super("airgap-registry:pki:RegistryCertificate", name, {}, opts);
 
         const sans = registrySans(args.dnsNames, args.ipAddresses ?? []);
-        const key = new tls.PrivateKey(
-            `${name}-key`,
-            privateKeyInputs(args, registryCertificateDefaults),
-            { parent: this, additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"] },
-        );
+        const key = new tls.PrivateKey(`${name}-key`, privateKeyInputs(args, registryCertificateDefaults), {
+            parent: this,
+            additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"],
+        });
         const subject: { commonName: string; organization?: string } = {
             commonName: args.dnsNames[0] ?? (args.ipAddresses ?? [])[0] ?? "registry",
         };

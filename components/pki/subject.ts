@@ -18,7 +18,10 @@ export interface CertificateSubject {
 }
 
 /** The @pulumi/tls subject input for a subject, with `commonName` defaulted. Pure. */
-export function tlsSubject(subject: CertificateSubject | undefined, defaultCommonName: string): {
+export function tlsSubject(
+    subject: CertificateSubject | undefined,
+    defaultCommonName: string,
+): {
     commonName: string;
     organization?: string;
     organizationalUnit?: string;
@@ -45,7 +48,9 @@ export function checkSubject(field: string, subject: CertificateSubject | undefi
         problems.push(`\`${fieldPath(field, "commonName")}\` must be 1 to 64 characters`);
     }
     if (subject.country !== undefined && !/^[A-Z]{2}$/.test(subject.country)) {
-        problems.push(`\`${fieldPath(field, "country")}\` must be a two-letter upper-case country code, got ${JSON.stringify(subject.country)}`);
+        problems.push(
+            `\`${fieldPath(field, "country")}\` must be a two-letter upper-case country code, got ${JSON.stringify(subject.country)}`,
+        );
     }
     return problems;
 }

@@ -1,4 +1,6 @@
-/** PrivateRegistry: one site's registry wired from its parts (CA, certificate, host, container, images, client trust). */
+/**
+ * PrivateRegistry: one site's registry wired from its parts (CA, certificate, host, container, images, client trust).
+ */
 
 import * as pulumi from "@pulumi/pulumi";
 import { bundleContents } from "../bundle/bundleContents";
@@ -60,9 +62,10 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         const ips = args.host.ips ?? [];
         const endpoints = registryEndpoints(args.host.names, ips, port);
         const dataDir = args.host.dataDir ?? hostPreparationDefaults.dataDir;
-        const bundle = args.bundlePath !== undefined && bundleCheck?.manifest !== undefined
-            ? bundleContents(args.bundlePath, bundleCheck.manifest)
-            : { images: [] as ImageArchiveArgs[] };
+        const bundle =
+            args.bundlePath !== undefined && bundleCheck?.manifest !== undefined
+                ? bundleContents(args.bundlePath, bundleCheck.manifest)
+                : { images: [] as ImageArchiveArgs[] };
         const image = bundle.registryImage?.ref ?? args.registryImage ?? hostPreparationDefaults.registryImage;
 
         const ca = new CertificateAuthority(`${name}-ca`, args.ca ?? {}, { parent: this });
@@ -108,18 +111,18 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             bundle.images.length === 0
                 ? undefined
                 : new RegistryPopulation(
-                `${name}-images`,
-                {
-                    ssh: hostSsh,
-                    images: bundle.images,
-                    port,
-                    username: args.users[0].name,
-                    password: registry.credentials.apply((c) => c[0].password),
-                    caCertPem: ca.certPem,
-                    dataDir,
-                },
-                { parent: this, dependsOn: [registry] },
-            );
+                      `${name}-images`,
+                      {
+                          ssh: hostSsh,
+                          images: bundle.images,
+                          port,
+                          username: args.users[0].name,
+                          password: registry.credentials.apply((c) => c[0].password),
+                          caCertPem: ca.certPem,
+                          dataDir,
+                      },
+                      { parent: this, dependsOn: [registry] },
+                  );
         const clientTrusts: Record<string, ClientTrust> = {};
         for (const client of args.clients ?? []) {
             clientTrusts[client.name] = new ClientTrust(
@@ -131,7 +134,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                     endpoints,
                     osFamily: client.osFamily,
                     engines: client.engines,
-                    hostsEntries: client.hostsEntry === true && ips.length > 0 ? [{ ip: ips[0], names: args.host.names }] : [],
+                    hostsEntries:
+                        client.hostsEntry === true && ips.length > 0 ? [{ ip: ips[0], names: args.host.names }] : [],
                     verify: args.verifyClients,
                     waitFor: [registry],
                 },
@@ -145,7 +149,9 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         this.caFingerprintSha256 = ca.fingerprintSha256;
         this.serverCertificateNotAfter = cert.notAfter;
         this.credentials = registry.credentials;
-        this.dockerLogin = pulumi.output(`docker login ${endpoints[0]} --username ${args.users[0].name} --password-stdin`);
+        this.dockerLogin = pulumi.output(
+            `docker login ${endpoints[0]} --username ${args.users[0].name} --password-stdin`,
+        );
         this.servedImages = population?.served ?? pulumi.output([]);
         this.ca = ca;
         this.certificate = cert;

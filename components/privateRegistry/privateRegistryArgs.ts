@@ -1,4 +1,7 @@
-/** The Args of PrivateRegistry (one site: registry host, clients, users, PKI) and their validation, with paths as in the stack config. */
+/**
+ * The Args of PrivateRegistry (one site: registry host, clients, users, PKI) and their validation, with paths as in
+ * the stack config.
+ */
 
 import { DaemonSettings } from "../host/daemonJson";
 import { filesOfKind, verifyBundle } from "../bundle/manifest";
@@ -11,7 +14,15 @@ import { checkRuntime, CliEngine, RegistryRuntime } from "../registry/runtime";
 import { checkSshHost, SshEndpointArgs, SshHostArgs } from "../ssh/sshHost";
 import { checkClientTrustSettings } from "../trust/clientTrust";
 import { OsFamily, TrustEngine } from "../trust/trustScripts";
-import { checkFileExists, checkHostname, checkIdentifier, checkIp, checkPort, checkRemotePath, checkUnique } from "../validation";
+import {
+    checkFileExists,
+    checkHostname,
+    checkIdentifier,
+    checkIp,
+    checkPort,
+    checkRemotePath,
+    checkUnique,
+} from "../validation";
 
 /** The registry host: how to reach it and the names clients reach the registry by. */
 export interface RegistryHostArgs extends SshHostArgs {
@@ -64,10 +75,17 @@ export interface PrivateRegistryArgs {
     /** The CA: generated (default: RSA 4096, 10 years) or `existing`. */
     readonly ca?: CertificateAuthorityArgs;
     /** Server certificate settings (default: RSA 2048, 1 year, re-issued 30 days before expiry). */
-    readonly certificate?: KeySpec & { readonly validityHours?: number; readonly earlyRenewalHours?: number; readonly organization?: string };
+    readonly certificate?: KeySpec & {
+        readonly validityHours?: number;
+        readonly earlyRenewalHours?: number;
+        readonly organization?: string;
+    };
     /** Registry image reference. Default `"registry:2"`. */
     readonly registryImage?: string;
-    /** `docker save` tarball of the registry image on the operator's machine. Default: none (image already on the host). */
+    /**
+     * `docker save` tarball of the registry image on the operator's machine. Default: none (image already on the
+     * host).
+     */
     readonly registryImageArchive?: string;
     /** Container runtime. Default `"docker-provider"`. */
     readonly runtime?: RegistryRuntime;
@@ -92,7 +110,10 @@ function withKnownHosts<T extends SshEndpointArgs>(endpoint: T, knownHostsPath: 
 }
 
 /** A host with the stack-wide bastion and known_hosts file applied where it has none of its own. */
-export function siteHost<T extends SshHostArgs>(host: T, args: Pick<PrivateRegistryArgs, "bastion" | "knownHostsPath">): T {
+export function siteHost<T extends SshHostArgs>(
+    host: T,
+    args: Pick<PrivateRegistryArgs, "bastion" | "knownHostsPath">,
+): T {
     const bastion = host.bastion ?? args.bastion;
     const out = withKnownHosts(host, args.knownHostsPath);
     return bastion === undefined ? out : { ...out, bastion: withKnownHosts(bastion, args.knownHostsPath) };
@@ -103,7 +124,10 @@ export function siteHost<T extends SshHostArgs>(host: T, args: Pick<PrivateRegis
  * does (`host.address`, `clients[2].name`, `certificate.validityHours`). Pure (reads only the
  * existence of key and archive files).
  */
-export function checkPrivateRegistryArgs(args: PrivateRegistryArgs, bundleCheck?: ReturnType<typeof verifyBundle>): string[] {
+export function checkPrivateRegistryArgs(
+    args: PrivateRegistryArgs,
+    bundleCheck?: ReturnType<typeof verifyBundle>,
+): string[] {
     if (args === undefined || args === null || typeof args !== "object") return ["arguments are required"];
     const problems: string[] = [];
     const host = args.host;
@@ -113,12 +137,15 @@ export function checkPrivateRegistryArgs(args: PrivateRegistryArgs, bundleCheck?
         problems.push(...checkSshHost("host", siteHost(host, args)));
         const names = Array.isArray(host.names) ? host.names : [];
         const ips = host.ips ?? [];
-        if (names.length + ips.length === 0) problems.push("`host.names` and `host.ips` are both empty: clients need a name or IP for the registry");
+        if (names.length + ips.length === 0)
+            problems.push("`host.names` and `host.ips` are both empty: clients need a name or IP for the registry");
         names.forEach((n, i) => problems.push(...checkHostname(`host.names[${i}]`, n)));
         ips.forEach((ip, i) => problems.push(...checkIp(`host.ips[${i}]`, ip)));
         if (host.port !== undefined) problems.push(...checkPort("host.port", host.port));
         if (host.dataDir !== undefined) problems.push(...checkRemotePath("host.dataDir", host.dataDir));
-        (host.dockerGroupUsers ?? []).forEach((u, i) => problems.push(...checkIdentifier(`host.dockerGroupUsers[${i}]`, u)));
+        (host.dockerGroupUsers ?? []).forEach((u, i) =>
+            problems.push(...checkIdentifier(`host.dockerGroupUsers[${i}]`, u)),
+        );
         problems.push(...checkRuntime("", args, siteHost(host, args), "host"));
     }
     problems.push(...checkUsers("users", args.users));
@@ -134,22 +161,38 @@ export function checkPrivateRegistryArgs(args: PrivateRegistryArgs, bundleCheck?
             ...checkClientTrustSettings(`clients[${i}]`, c),
         );
         if (c.hostsEntry === true && (host?.ips ?? []).length === 0) {
-            problems.push(`\`clients[${i}].hostsEntry\` needs \`host.ips\`: the /etc/hosts entry maps the registry names to host.ips[0]`);
+            problems.push(
+                `\`clients[${i}].hostsEntry\` needs \`host.ips\`: the /etc/hosts entry maps the registry names to host.ips[0]`,
+            );
         }
     });
-    problems.push(...checkUnique("clients", clients.map((c) => c?.name), "name"));
+    problems.push(
+        ...checkUnique(
+            "clients",
+            clients.map((c) => c?.name),
+            "name",
+        ),
+    );
     problems.push(...checkCertificateAuthorityArgs("ca", args.ca ?? {}));
     problems.push(...checkCertificateSettings("certificate", args.certificate ?? {}));
-    if (args.registryImageArchive !== undefined) problems.push(...checkFileExists("registryImageArchive", args.registryImageArchive));
+    if (args.registryImageArchive !== undefined)
+        problems.push(...checkFileExists("registryImageArchive", args.registryImageArchive));
     if (args.bundlePath !== undefined) {
         if (args.registryImageArchive !== undefined || args.registryImage !== undefined) {
-            problems.push("`bundlePath` and `registryImage`/`registryImageArchive` are mutually exclusive: the bundle carries the registry image");
+            problems.push(
+                "`bundlePath` and `registryImage`/`registryImageArchive` are mutually exclusive: the bundle carries the registry image",
+            );
         }
         const checked = bundleCheck ?? verifyBundle(args.bundlePath, "bundlePath");
         problems.push(...checked.problems);
         if (checked.manifest !== undefined) {
             const images = filesOfKind(checked.manifest, "image");
-            problems.push(...checkServedNames(images.map((f) => f.ref ?? ""), (i) => `\`bundlePath\`: ${images[i].path} holds`));
+            problems.push(
+                ...checkServedNames(
+                    images.map((f) => f.ref ?? ""),
+                    (i) => `\`bundlePath\`: ${images[i].path} holds`,
+                ),
+            );
         }
     }
     return problems;

@@ -1,4 +1,6 @@
-/** The `cli` runtime: the registry run by `docker`/`podman` commands over SSH (hosts the docker provider cannot reach). */
+/**
+ * The `cli` runtime: the registry run by `docker`/`podman` commands over SSH (hosts the docker provider cannot reach).
+ */
 
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
@@ -9,7 +11,11 @@ import { CliEngine, RegistryRunArgs, RunningRegistry } from "./runtime";
  * Runs the registry with the engine's CLI over SSH, labelled as the cli runtime's, replaced when
  * its run script changes; delete removes only a container this runtime started.
  */
-export function runWithCli(name: string, args: RegistryRunArgs & { readonly engine: CliEngine }, parent: pulumi.Resource): RunningRegistry {
+export function runWithCli(
+    name: string,
+    args: RegistryRunArgs & { readonly engine: CliEngine },
+    parent: pulumi.Resource,
+): RunningRegistry {
     const scripts = args.contentHash.apply((hash) =>
         cliRunScripts({
             engine: args.engine,

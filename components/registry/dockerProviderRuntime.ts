@@ -35,7 +35,13 @@ export function runWithDockerProvider(name: string, args: RegistryRunArgs, paren
             ],
             ...(args.healthcheck
                 ? {
-                      healthcheck: { tests: healthcheckCommand, interval: "10s", timeout: "5s", retries: 3, startPeriod: "5s" },
+                      healthcheck: {
+                          tests: healthcheckCommand,
+                          interval: "10s",
+                          timeout: "5s",
+                          retries: 3,
+                          startPeriod: "5s",
+                      },
                       wait: true,
                       waitTimeout: 90,
                   }

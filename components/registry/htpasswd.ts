@@ -12,7 +12,11 @@ export const bcryptCost = 10;
  * and the stack shows no change; a changed password gives a new line. Pure.
  */
 export function bcryptForUser(username: string, password: string): string {
-    const saltBytes = crypto.createHmac("sha256", `airgap-registry:${username}`).update(password).digest().subarray(0, 16);
+    const saltBytes = crypto
+        .createHmac("sha256", `airgap-registry:${username}`)
+        .update(password)
+        .digest()
+        .subarray(0, 16);
     const salt = `$2b$${String(bcryptCost).padStart(2, "0")}$${bcrypt.encodeBase64(saltBytes, 16)}`;
     return bcrypt.hashSync(password, salt);
 }

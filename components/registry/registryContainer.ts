@@ -1,4 +1,7 @@
-/** RegistryContainer: the registry's files written on its host, the container in the chosen runtime, the readiness check. */
+/**
+ * RegistryContainer: the registry's files written on its host, the container in the chosen runtime, the readiness
+ * check.
+ */
 
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
@@ -52,8 +55,14 @@ export const registryContainerDefaults = {
     healthcheck: true,
 };
 
-/** Validates the plain arguments of a RegistryContainer; messages name its fields under `field` (`ssh.address`, `users[0].name`). */
-export function checkRegistryContainerArgs(field: string, args: Omit<RegistryContainerArgs, "certChainPem" | "privateKeyPem" | "caCertPem">): string[] {
+/**
+ * Validates the plain arguments of a RegistryContainer; messages name its fields under `field` (`ssh.address`,
+ * `users[0].name`).
+ */
+export function checkRegistryContainerArgs(
+    field: string,
+    args: Omit<RegistryContainerArgs, "certChainPem" | "privateKeyPem" | "caCertPem">,
+): string[] {
     const problems: string[] = [
         ...checkSshHost(fieldPath(field, "ssh"), args.ssh),
         ...checkUsers(fieldPath(field, "users"), args.users),
@@ -61,7 +70,8 @@ export function checkRegistryContainerArgs(field: string, args: Omit<RegistryCon
     ];
     if (args.port !== undefined) problems.push(...checkPort(fieldPath(field, "port"), args.port));
     if (args.dataDir !== undefined) problems.push(...checkRemotePath(fieldPath(field, "dataDir"), args.dataDir));
-    if (args.containerName !== undefined) problems.push(...checkIdentifier(fieldPath(field, "containerName"), args.containerName));
+    if (args.containerName !== undefined)
+        problems.push(...checkIdentifier(fieldPath(field, "containerName"), args.containerName));
     return problems;
 }
 
@@ -104,15 +114,23 @@ export class RegistryContainer extends pulumi.ComponentResource {
         );
 
         const htpasswd = pulumi.secret(
-            pulumi.all(credentials.map((c) => c.bcryptHash)).apply((hashes) =>
-                renderHtpasswd(hashes.map((bcryptHash, i) => ({ username: credentials[i].username, bcryptHash }))),
-            ),
+            pulumi
+                .all(credentials.map((c) => c.bcryptHash))
+                .apply((hashes) =>
+                    renderHtpasswd(hashes.map((bcryptHash, i) => ({ username: credentials[i].username, bcryptHash }))),
+                ),
         );
         const config = pulumi.secret(httpSecret.result.apply((secret) => renderRegistryConfig({ httpSecret: secret })));
         const chain = pulumi.output(args.certChainPem);
         const key = pulumi.secret(args.privateKeyPem);
 
-        const file = (role: string, path: string, mode: "0600" | "0644", content: pulumi.Output<string>, secret: boolean) => {
+        const file = (
+            role: string,
+            path: string,
+            mode: "0600" | "0644",
+            content: pulumi.Output<string>,
+            secret: boolean,
+        ) => {
             const scripts = writeFileScripts(path, mode);
             return new command.remote.Command(
                 `${name}-${role}`,
@@ -156,9 +174,9 @@ export class RegistryContainer extends pulumi.ComponentResource {
         this.port = pulumi.output(port);
         this.containerId = containerId;
         this.credentials = pulumi.secret(
-            pulumi.all(credentials.map((c) => pulumi.all([c.username, c.password]))).apply((pairs) =>
-                pairs.map(([username, password]) => ({ username, password })),
-            ),
+            pulumi
+                .all(credentials.map((c) => pulumi.all([c.username, c.password])))
+                .apply((pairs) => pairs.map(([username, password]) => ({ username, password }))),
         );
         this.contentHash = contentHash;
         this.registerOutputs({

@@ -43,20 +43,33 @@ export function imageKey(ref: string): string {
 }
 
 /** Validates the plain arguments of a RegistryPopulation; messages name its fields under `field` (`images[1].ref`). */
-export function checkRegistryPopulationArgs(field: string, args: Pick<RegistryPopulationArgs, "ssh" | "images" | "port" | "dataDir">): string[] {
+export function checkRegistryPopulationArgs(
+    field: string,
+    args: Pick<RegistryPopulationArgs, "ssh" | "images" | "port" | "dataDir">,
+): string[] {
     const images = fieldPath(field, "images");
-    const problems = [...checkSshHost(fieldPath(field, "ssh"), args.ssh), ...checkPort(fieldPath(field, "port"), args.port)];
+    const problems = [
+        ...checkSshHost(fieldPath(field, "ssh"), args.ssh),
+        ...checkPort(fieldPath(field, "port"), args.port),
+    ];
     if (args.dataDir !== undefined) problems.push(...checkRemotePath(fieldPath(field, "dataDir"), args.dataDir));
     (args.images ?? []).forEach((img, i) => {
         problems.push(...checkFileExists(`${images}[${i}].path`, img.path));
         if (typeof img.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(img.sha256)) {
-            problems.push(`\`${images}[${i}].sha256\` must be 64 lower-case hex digits, got ${JSON.stringify(img.sha256)}`);
+            problems.push(
+                `\`${images}[${i}].sha256\` must be 64 lower-case hex digits, got ${JSON.stringify(img.sha256)}`,
+            );
         }
         if (typeof img.ref !== "string" || !/^[a-z0-9][a-z0-9._/:@-]*$/.test(img.ref)) {
             problems.push(`\`${images}[${i}].ref\` is not an image reference: ${JSON.stringify(img.ref)}`);
         }
     });
-    problems.push(...checkServedNames((args.images ?? []).map((img) => img.ref), (i) => `\`${images}[${i}].ref\``));
+    problems.push(
+        ...checkServedNames(
+            (args.images ?? []).map((img) => img.ref),
+            (i) => `\`${images}[${i}].ref\``,
+        ),
+    );
     return problems;
 }
 
@@ -112,14 +125,23 @@ export class RegistryPopulation extends pulumi.ComponentResource {
             {
                 connection,
                 create: pulumi.output(args.username).apply((u) =>
-                    populateScript(args.port, u, copies.map((c) => ({ ref: c.ref, archivePath: c.remotePath }))),
+                    populateScript(
+                        args.port,
+                        u,
+                        copies.map((c) => ({ ref: c.ref, archivePath: c.remotePath })),
+                    ),
                 ),
                 stdin: pulumi.secret(pulumi.interpolate`${args.password}\n${args.caCertPem}`),
                 triggers: args.images.map((i) => i.sha256),
             },
             { parent: this, dependsOn: copies.map((c) => c.copy), additionalSecretOutputs: ["stdin"] },
         );
-        this.served = push.stdout.apply((out) => out.split("\n").map((l) => l.trim()).filter((l) => /@sha256:[0-9a-f]{64}$/.test(l)));
+        this.served = push.stdout.apply((out) =>
+            out
+                .split("\n")
+                .map((l) => l.trim())
+                .filter((l) => /@sha256:[0-9a-f]{64}$/.test(l)),
+        );
         this.registerOutputs({ served: this.served });
     }
 }

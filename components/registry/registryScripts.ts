@@ -1,4 +1,7 @@
-/** Scripts RegistryContainer runs on the registry host: files from stdin, the cli runtime, the runtime handover, readiness. Pure. */
+/**
+ * Scripts RegistryContainer runs on the registry host: files from stdin, the cli runtime, the runtime handover,
+ * readiness. Pure.
+ */
 
 import { await401Function, pemFromStdinLines, script, shellQuote } from "../ssh/shell";
 import { containerPaths, containerPort, debugAddr } from "./configYml";
@@ -10,7 +13,7 @@ export function writeFileScripts(path: string, mode: "0600" | "0644"): { create:
         create: script(
             "umask 077",
             `tmp=$(mktemp ${shellQuote(`${path}.XXXXXX`)})`,
-            "cat > \"$tmp\"",
+            'cat > "$tmp"',
             `chmod ${mode} "$tmp"`,
             `mv -f "$tmp" ${p}`,
             `echo "wrote ${path} ($(wc -c < ${p}) bytes, mode ${mode})"`,
@@ -20,7 +23,9 @@ export function writeFileScripts(path: string, mode: "0600" | "0644"): { create:
 }
 
 /** Host directories mounted into the registry container, as `host:container[:ro]`. Pure. */
-export function registryVolumes(dataDir: string): Array<{ hostPath: string; containerPath: string; readOnly: boolean }> {
+export function registryVolumes(
+    dataDir: string,
+): Array<{ hostPath: string; containerPath: string; readOnly: boolean }> {
     return [
         { hostPath: `${dataDir}/data`, containerPath: containerPaths.storage, readOnly: false },
         { hostPath: `${dataDir}/certs`, containerPath: containerPaths.certs, readOnly: true },
@@ -54,11 +59,15 @@ export function cliRunScripts(spec: RunSpec): { create: string; delete: string }
     const args = [
         `${e} run -d --name ${name} --restart always`,
         `-p ${spec.port}:${containerPort}`,
-        ...registryVolumes(spec.dataDir).map((v) => `-v ${shellQuote(`${v.hostPath}:${v.containerPath}${v.readOnly ? ":ro" : ""}`)}`),
+        ...registryVolumes(spec.dataDir).map(
+            (v) => `-v ${shellQuote(`${v.hostPath}:${v.containerPath}${v.readOnly ? ":ro" : ""}`)}`,
+        ),
         `--label ${shellQuote(`airgap-registry.content-sha256=${spec.contentHash}`)}`,
         `--label ${runtimeLabel}=cli`,
         ...(spec.healthcheck
-            ? [`--health-cmd ${shellQuote(healthcheckCommand.slice(1).join(" "))} --health-interval 10s --health-timeout 5s --health-retries 3 --health-start-period 5s`]
+            ? [
+                  `--health-cmd ${shellQuote(healthcheckCommand.slice(1).join(" "))} --health-interval 10s --health-timeout 5s --health-retries 3 --health-start-period 5s`,
+              ]
             : []),
         shellQuote(spec.image),
     ];

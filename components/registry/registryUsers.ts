@@ -26,7 +26,11 @@ export function checkUsers(field: string, users: readonly RegistryUserArgs[] | u
     }
     return [
         ...users.flatMap((u, i) => checkIdentifier(`${field}[${i}].name`, u?.name)),
-        ...checkUnique(field, users.map((u) => u?.name), "name"),
+        ...checkUnique(
+            field,
+            users.map((u) => u?.name),
+            "name",
+        ),
     ];
 }
 

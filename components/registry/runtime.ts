@@ -33,7 +33,9 @@ export function checkRuntime(
         problems.push(`\`${runtimeField}\` must be "docker-provider" or "cli", got ${JSON.stringify(choice.runtime)}`);
     }
     if (choice.cliEngine !== undefined && choice.cliEngine !== "docker" && choice.cliEngine !== "podman") {
-        problems.push(`\`${fieldPath(field, "cliEngine")}\` must be "docker" or "podman", got ${JSON.stringify(choice.cliEngine)}`);
+        problems.push(
+            `\`${fieldPath(field, "cliEngine")}\` must be "docker" or "podman", got ${JSON.stringify(choice.cliEngine)}`,
+        );
     }
     if (chosen !== "docker-provider" || ssh === undefined || ssh === null || typeof ssh !== "object") return problems;
     if (ssh.privateKey !== undefined || (ssh.bastion !== undefined && ssh.bastion.privateKey !== undefined)) {

@@ -10,13 +10,23 @@ import { sha256File } from "./fileHash";
  */
 export function copyFileByHash(
     name: string,
-    args: { connection: command.types.input.remote.ConnectionArgs; localPath: string; remotePath: string; sha256?: string },
+    args: {
+        connection: command.types.input.remote.ConnectionArgs;
+        localPath: string;
+        remotePath: string;
+        sha256?: string;
+    },
     opts: pulumi.CustomResourceOptions,
 ): { copy: command.remote.CopyToRemote; sha256: string } {
     const sha256 = args.sha256 ?? sha256File(args.localPath);
     const copy = new command.remote.CopyToRemote(
         name,
-        { connection: args.connection, source: new pulumi.asset.FileAsset(args.localPath), remotePath: args.remotePath, triggers: [sha256] },
+        {
+            connection: args.connection,
+            source: new pulumi.asset.FileAsset(args.localPath),
+            remotePath: args.remotePath,
+            triggers: [sha256],
+        },
         opts,
     );
     return { copy, sha256 };

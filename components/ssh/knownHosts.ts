@@ -8,7 +8,13 @@ import * as crypto from "crypto";
  */
 
 /** Host key types a connection can be pinned to, most preferred first. */
-export const hostKeyTypes = ["ssh-ed25519", "ecdsa-sha2-nistp521", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp256", "ssh-rsa"] as const;
+export const hostKeyTypes = [
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp521",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp256",
+    "ssh-rsa",
+] as const;
 
 /** One usable line of a known_hosts file. */
 export interface KnownHostsEntry {
@@ -78,7 +84,14 @@ function patternMatches(pattern: string, name: string): boolean {
         const digest = crypto.createHmac("sha1", Buffer.from(salt, "base64")).update(name).digest("base64");
         return digest === hash;
     }
-    const re = new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\[/g, "\\[").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+    const re = new RegExp(
+        `^${pattern
+            .replace(/[.+^${}()|\\]/g, "\\$&")
+            .replace(/\[/g, "\\[")
+            .replace(/\*/g, ".*")
+            .replace(/\?/g, ".")}$`,
+        "i",
+    );
     return re.test(name);
 }
 

@@ -1,4 +1,7 @@
-/** How every component reaches a host: SSH endpoint Args, their validation, the pinned host key, the @pulumi/command connection. */
+/**
+ * How every component reaches a host: SSH endpoint Args, their validation, the pinned host key, the @pulumi/command
+ * connection.
+ */
 
 import * as fs from "fs";
 import * as os from "os";
@@ -62,9 +65,13 @@ export function checkSshEndpoint(field: string, endpoint: SshEndpointArgs | unde
         problems.push(`\`${fieldPath(field, "user")}\` is not a valid user name: "${endpoint.user}"`);
     }
     if (endpoint.privateKeyPath !== undefined && endpoint.privateKey !== undefined) {
-        problems.push(`\`${fieldPath(field, "privateKeyPath")}\` and \`${fieldPath(field, "privateKey")}\` are mutually exclusive: set one`);
+        problems.push(
+            `\`${fieldPath(field, "privateKeyPath")}\` and \`${fieldPath(field, "privateKey")}\` are mutually exclusive: set one`,
+        );
     } else if (endpoint.privateKeyPath === undefined && endpoint.privateKey === undefined) {
-        problems.push(`\`${fieldPath(field, "privateKeyPath")}\` (or \`${fieldPath(field, "privateKey")}\`) is required`);
+        problems.push(
+            `\`${fieldPath(field, "privateKeyPath")}\` (or \`${fieldPath(field, "privateKey")}\`) is required`,
+        );
     } else if (endpoint.privateKeyPath !== undefined) {
         problems.push(...checkFileExists(fieldPath(field, "privateKeyPath"), expandHome(endpoint.privateKeyPath)));
     }
@@ -75,14 +82,18 @@ export function checkSshEndpoint(field: string, endpoint: SshEndpointArgs | unde
 /** How to get a host's key, for messages. */
 function howToGetKey(endpoint: SshEndpointArgs): string {
     const port = endpoint.sshPort ?? 22;
-    return `get it with \`ssh-keyscan${port === 22 ? "" : ` -p ${port}`} ${endpoint.address}\` and compare it out of band ` +
-        "with the host's /etc/ssh/ssh_host_ed25519_key.pub";
+    return (
+        `get it with \`ssh-keyscan${port === 22 ? "" : ` -p ${port}`} ${endpoint.address}\` and compare it out of band ` +
+        "with the host's /etc/ssh/ssh_host_ed25519_key.pub"
+    );
 }
 
 /** Validates the host-key fields: one of them set, the key well-formed, the host in the file. */
 function checkHostKey(field: string, endpoint: SshEndpointArgs): string[] {
     if (endpoint.hostKey === undefined && endpoint.knownHostsPath === undefined) {
-        return [`\`${fieldPath(field, "hostKey")}\` (or \`${fieldPath(field, "knownHostsPath")}\`) is required: every SSH connection verifies the host's key; ${howToGetKey(endpoint)}`];
+        return [
+            `\`${fieldPath(field, "hostKey")}\` (or \`${fieldPath(field, "knownHostsPath")}\`) is required: every SSH connection verifies the host's key; ${howToGetKey(endpoint)}`,
+        ];
     }
     const problems: string[] = [];
     if (endpoint.hostKey !== undefined) {
@@ -96,8 +107,14 @@ function checkHostKey(field: string, endpoint: SshEndpointArgs): string[] {
         const parsed = parseKnownHosts(fs.readFileSync(file, "utf8"));
         problems.push(...parsed.problems.map((p) => `\`${fieldPath(field, "knownHostsPath")}\` ${file}: ${p}`));
         const port = endpoint.sshPort ?? 22;
-        if (parsed.problems.length === 0 && endpoint.hostKey === undefined && keysForHost(parsed.entries, endpoint.address, port).length === 0) {
-            problems.push(`\`${fieldPath(field, "knownHostsPath")}\` ${file} has no key for ${knownHostsName(endpoint.address, port)}: ${howToGetKey(endpoint)}`);
+        if (
+            parsed.problems.length === 0 &&
+            endpoint.hostKey === undefined &&
+            keysForHost(parsed.entries, endpoint.address, port).length === 0
+        ) {
+            problems.push(
+                `\`${fieldPath(field, "knownHostsPath")}\` ${file} has no key for ${knownHostsName(endpoint.address, port)}: ${howToGetKey(endpoint)}`,
+            );
         }
     }
     return problems;

@@ -59,22 +59,32 @@ export type ClientTrustSettings = Pick<ClientTrustArgs, "osFamily" | "engines" |
 export function checkClientTrustSettings(field: string, settings: ClientTrustSettings): string[] {
     const problems: string[] = [];
     if (settings.osFamily !== undefined && !["debian", "rhel", "auto"].includes(settings.osFamily)) {
-        problems.push(`\`${fieldPath(field, "osFamily")}\` must be "debian", "rhel" or "auto", got ${JSON.stringify(settings.osFamily)}`);
+        problems.push(
+            `\`${fieldPath(field, "osFamily")}\` must be "debian", "rhel" or "auto", got ${JSON.stringify(settings.osFamily)}`,
+        );
     }
     (settings.engines ?? []).forEach((e, i) => {
         if (!(e in certsDirRoots)) {
-            problems.push(`\`${fieldPath(field, `engines[${i}]`)}\` must be "docker", "podman" or "containerd", got ${JSON.stringify(e)}`);
+            problems.push(
+                `\`${fieldPath(field, `engines[${i}]`)}\` must be "docker", "podman" or "containerd", got ${JSON.stringify(e)}`,
+            );
         }
     });
-    if (settings.anchorName !== undefined) problems.push(...checkIdentifier(fieldPath(field, "anchorName"), settings.anchorName));
+    if (settings.anchorName !== undefined)
+        problems.push(...checkIdentifier(fieldPath(field, "anchorName"), settings.anchorName));
     (settings.hostsEntries ?? []).forEach((h, i) => {
         problems.push(...checkIp(fieldPath(field, `hostsEntries[${i}].ip`), h.ip));
-        h.names.forEach((n, j) => problems.push(...checkHostname(fieldPath(field, `hostsEntries[${i}].names[${j}]`), n)));
+        h.names.forEach((n, j) =>
+            problems.push(...checkHostname(fieldPath(field, `hostsEntries[${i}].names[${j}]`), n)),
+        );
     });
     return problems;
 }
 
-/** Validates the plain arguments of a ClientTrust; messages name its fields under `field` (`ssh.address`, `clientName`). */
+/**
+ * Validates the plain arguments of a ClientTrust; messages name its fields under `field` (`ssh.address`,
+ * `clientName`).
+ */
 export function checkClientTrustArgs(field: string, args: Omit<ClientTrustArgs, "caCertPem">): string[] {
     return [
         ...checkSshHost(fieldPath(field, "ssh"), args.ssh),

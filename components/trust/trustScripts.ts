@@ -1,4 +1,7 @@
-/** Scripts ClientTrust runs on a client: trust store, certs.d (docker, podman, containerd hosts.toml), /etc/hosts, the check. Pure. */
+/**
+ * Scripts ClientTrust runs on a client: trust store, certs.d (docker, podman, containerd hosts.toml), /etc/hosts, the
+ * check. Pure.
+ */
 
 import { await401Function, detectOsFamilyLines, pemFromStdinLines, script, shellQuote } from "../ssh/shell";
 
@@ -61,7 +64,7 @@ function familyLines(family: OsFamily): string[] {
 }
 
 function trustStoreCase(anchorName: string, action: "install" | "remove"): string[] {
-    const lines = ["case \"$family\" in"];
+    const lines = ['case "$family" in'];
     for (const [family, store] of Object.entries(osTrustStores)) {
         const anchor = shellQuote(`${store.dir}/${anchorName}.crt`);
         lines.push(
@@ -74,7 +77,7 @@ function trustStoreCase(anchorName: string, action: "install" | "remove"): strin
         );
     }
     lines.push(
-        "  *) echo 'unknown OS family: set osFamily to \"debian\" or \"rhel\" for this client' >&2; exit 3 ;;",
+        '  *) echo \'unknown OS family: set osFamily to "debian" or "rhel" for this client\' >&2; exit 3 ;;',
         "esac",
     );
     return lines;
@@ -100,7 +103,9 @@ export function certsDirScripts(entries: ReadonlyArray<CertsDirEntry | string>):
             ...list.flatMap((e) => [
                 `mkdir -p ${shellQuote(e.dir)}`,
                 `install -m 0644 "$ca" ${shellQuote(`${e.dir}/ca.crt`)}`,
-                ...(e.hostsToml !== undefined ? [`printf '%s' ${shellQuote(e.hostsToml)} > ${shellQuote(`${e.dir}/hosts.toml`)}`] : []),
+                ...(e.hostsToml !== undefined
+                    ? [`printf '%s' ${shellQuote(e.hostsToml)} > ${shellQuote(`${e.dir}/hosts.toml`)}`]
+                    : []),
                 `echo ${shellQuote(`installed ${e.dir}/ca.crt${e.hostsToml !== undefined ? " and hosts.toml" : ""}`)}`,
             ]),
         ),
@@ -129,18 +134,15 @@ export function hostsLines(entries: readonly HostsEntry[], marker: string): stri
  * place (inside containers it is a bind mount); delete removes the tagged lines only. Pure.
  */
 export function hostsScripts(entries: readonly HostsEntry[], marker: string): { create: string; delete: string } {
-    const strip = [
-        "tmp=$(mktemp)",
-        `grep -v -F -- ${shellQuote(`# ${marker}`)} /etc/hosts > "$tmp" || true`,
-    ];
+    const strip = ["tmp=$(mktemp)", `grep -v -F -- ${shellQuote(`# ${marker}`)} /etc/hosts > "$tmp" || true`];
     return {
         create: script(
             ...strip,
             ...hostsLines(entries, marker).map((l) => `echo ${shellQuote(l)} >> "$tmp"`),
-            "cat \"$tmp\" > /etc/hosts && rm -f \"$tmp\"",
+            'cat "$tmp" > /etc/hosts && rm -f "$tmp"',
             `echo ${shellQuote(`/etc/hosts: ${entries.length} entr${entries.length === 1 ? "y" : "ies"} for ${marker}`)}`,
         ),
-        delete: script(...strip, "cat \"$tmp\" > /etc/hosts && rm -f \"$tmp\""),
+        delete: script(...strip, 'cat "$tmp" > /etc/hosts && rm -f "$tmp"'),
     };
 }
 
@@ -151,14 +153,16 @@ export function hostsScripts(entries: readonly HostsEntry[], marker: string): { 
  */
 export function trustCheckScript(clientName: string, endpoints: readonly string[], timeoutSeconds = 30): string {
     return script(
-        "command -v curl >/dev/null 2>&1 || { echo " + shellQuote(`client ${clientName}: curl is not installed, cannot check trust`) + " >&2; exit 2; }",
+        "command -v curl >/dev/null 2>&1 || { echo " +
+            shellQuote(`client ${clientName}: curl is not installed, cannot check trust`) +
+            " >&2; exit 2; }",
         ...await401Function(timeoutSeconds),
         "check() {",
-        "  if await_401 \"https://$1/v2/\"; then",
-        "    echo \"client " + clientName + ": https://$1/v2/ answers 401 over TLS verified by the system trust store\"",
+        '  if await_401 "https://$1/v2/"; then',
+        '    echo "client ' + clientName + ': https://$1/v2/ answers 401 over TLS verified by the system trust store"',
         "    return 0",
         "  fi",
-        "  echo \"client " + clientName + ": https://$1/v2/ answered '$code' (expected 401): $curl_error\" >&2",
+        '  echo "client ' + clientName + ": https://$1/v2/ answered '$code' (expected 401): $curl_error\" >&2",
         "  return 1",
         "}",
         ...endpoints.map((e) => `check ${shellQuote(e)}`),

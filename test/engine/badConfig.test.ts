@@ -1,4 +1,7 @@
-/** The project's program with bad stack config fails preview and up with the field or file named, nothing created (real engine). */
+/**
+ * The project's program with bad stack config fails preview and up with the field or file named, nothing created (real
+ * engine).
+ */
 
 import { describe, it, after } from "node:test";
 import * as assert from "node:assert/strict";
@@ -40,7 +43,10 @@ function tamperedBundle(): string {
     fs.mkdirSync(path.join(dir, "registry"));
     fs.writeFileSync(path.join(dir, "registry", "registry-image.tar"), "registry image");
     const files = [describeFile(dir, "registry/registry-image.tar", "registry-image", { ref: "registry:2" })];
-    fs.writeFileSync(path.join(dir, manifestName), JSON.stringify({ version: 1, created: new Date().toISOString(), files }));
+    fs.writeFileSync(
+        path.join(dir, manifestName),
+        JSON.stringify({ version: 1, created: new Date().toISOString(), files }),
+    );
     fs.writeFileSync(path.join(dir, "registry", "registry-image.tar"), "registry imagX");
     return dir;
 }
@@ -51,16 +57,33 @@ const cases: Array<{ stack: string; set: Array<[string, string]>; expect: RegExp
         set: [["airgap-registry:bundlePath", tamperedBundle()]],
         expect: /`bundlePath`: registry\/registry-image\.tar does not match its SHA-256 in the manifest \(altered\)/,
     },
-    { stack: "test-bad-ip", set: [["airgap-registry:host.ips[0]", "10.0.0.300"]], expect: /`host\.ips\[0\]` is not a valid IP address: "10\.0\.0\.300"/ },
-    { stack: "test-bad-port", set: [["airgap-registry:host.port", "70000"]], expect: /`host\.port` must be a port number from 1 to 65535, got 70000/ },
+    {
+        stack: "test-bad-ip",
+        set: [["airgap-registry:host.ips[0]", "10.0.0.300"]],
+        expect: /`host\.ips\[0\]` is not a valid IP address: "10\.0\.0\.300"/,
+    },
+    {
+        stack: "test-bad-port",
+        set: [["airgap-registry:host.port", "70000"]],
+        expect: /`host\.port` must be a port number from 1 to 65535, got 70000/,
+    },
     {
         stack: "test-dup-client",
-        set: [["airgap-registry:clients[1].name", "client-a"], ["airgap-registry:clients[1].address", "10.0.0.9"], ["airgap-registry:clients[1].privateKeyPath", keyFile]],
+        set: [
+            ["airgap-registry:clients[1].name", "client-a"],
+            ["airgap-registry:clients[1].address", "10.0.0.9"],
+            ["airgap-registry:clients[1].privateKeyPath", keyFile],
+        ],
         expect: /`clients\[1\]\.name` repeats "client-a", already used by `clients\[0\]\.name`/,
     },
     {
         stack: "test-known-hosts-malformed",
-        set: [["airgap-registry:knownHostsPath", knownHosts("malformed", `10.10.0.2,client-a.lab ${hostKey}\nclient-a.lab ${hostKey.split(" ")[0]}\n`)]],
+        set: [
+            [
+                "airgap-registry:knownHostsPath",
+                knownHosts("malformed", `10.10.0.2,client-a.lab ${hostKey}\nclient-a.lab ${hostKey.split(" ")[0]}\n`),
+            ],
+        ],
         expect: /`host\.knownHostsPath` .*malformed: line 2: expected `<hosts> <type> <base64>`/,
     },
     {
@@ -73,7 +96,11 @@ const cases: Array<{ stack: string; set: Array<[string, string]>; expect: RegExp
         set: [["airgap-registry:clients[0].address", "client-z.lab"]],
         expect: /`clients\[0\]\.knownHostsPath` .*known_hosts has no key for client-z\.lab: get it with `ssh-keyscan client-z\.lab`/,
     },
-    { stack: "test-missing-key", set: [["airgap-registry:clients[0].privateKeyPath", ".lab/none/id_ed25519"]], expect: /`clients\[0\]\.privateKeyPath` does not exist: .*\.lab\/none\/id_ed25519/ },
+    {
+        stack: "test-missing-key",
+        set: [["airgap-registry:clients[0].privateKeyPath", ".lab/none/id_ed25519"]],
+        expect: /`clients\[0\]\.privateKeyPath` does not exist: .*\.lab\/none\/id_ed25519/,
+    },
 ];
 
 describe("bad stack config through the real engine", () => {

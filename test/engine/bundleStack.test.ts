@@ -1,4 +1,7 @@
-/** The bundle stack on bare.lab through pulumi up: engine and registry from the bundle, images served, no-op re-up, destroy. */
+/**
+ * The bundle stack on bare.lab through pulumi up: engine and registry from the bundle, images served, no-op re-up,
+ * destroy.
+ */
 
 import { describe, it, before, after } from "node:test";
 import * as assert from "node:assert/strict";
@@ -19,7 +22,8 @@ let cfg: string;
 const run = (host: string, command: string, stdin = "") => mustRun(cfg, host, command, stdin);
 
 /** Name, size and mtime of every file the stack copied to bare.lab (bundle packages, images). */
-const copiedFiles = () => run("bare.lab", `find ${dataDir}/bundle ${dataDir}/images -type f -printf '%p %s %T@\\n' | sort`);
+const copiedFiles = () =>
+    run("bare.lab", `find ${dataDir}/bundle ${dataDir}/images -type f -printf '%p %s %T@\\n' | sort`);
 
 describe("the bundle stack through the real engine on bare.lab", { concurrency: false }, () => {
     let served: string[] = [];
@@ -33,8 +37,16 @@ describe("the bundle stack through the real engine on bare.lab", { concurrency: 
         delete config["airgap-registry:registryImageArchive"];
         stack.recreate({
             ...config,
-            "airgap-registry:host": { address: "bare.lab", privateKeyPath: ".lab/ssh/id_ed25519", names: ["bare.lab"], port: 5443, dataDir },
-            "airgap-registry:clients": [{ name: "client-a", address: "client-a.lab", privateKeyPath: ".lab/ssh/id_ed25519" }],
+            "airgap-registry:host": {
+                address: "bare.lab",
+                privateKeyPath: ".lab/ssh/id_ed25519",
+                names: ["bare.lab"],
+                port: 5443,
+                dataDir,
+            },
+            "airgap-registry:clients": [
+                { name: "client-a", address: "client-a.lab", privateKeyPath: ".lab/ssh/id_ed25519" },
+            ],
             "airgap-registry:bundlePath": ".lab/bundle",
         });
     });
@@ -50,9 +62,22 @@ describe("the bundle stack through the real engine on bare.lab", { concurrency: 
 
     it("up installs the engine from the bundle, runs the registry from its image and serves its images", () => {
         const up = mustSucceed(stack.up(), "bundle up");
-        assert.ok(up.changes.includes("create command:remote:Command::airgap-registry-host-engine-install"), up.changes.join("\n"));
-        assert.match(run("bare.lab", "docker version --format '{{.Server.Version}}'"), /^\d+\.\d+/, "the engine came from the bundle");
-        assert.equal(run("bare.lab", "docker inspect --format '{{.Config.Image}} {{.State.Health.Status}}' airgap-registry").trim(), "airgap-registry/registry:2.8 healthy");
+        assert.ok(
+            up.changes.includes("create command:remote:Command::airgap-registry-host-engine-install"),
+            up.changes.join("\n"),
+        );
+        assert.match(
+            run("bare.lab", "docker version --format '{{.Server.Version}}'"),
+            /^\d+\.\d+/,
+            "the engine came from the bundle",
+        );
+        assert.equal(
+            run(
+                "bare.lab",
+                "docker inspect --format '{{.Config.Image}} {{.State.Health.Status}}' airgap-registry",
+            ).trim(),
+            "airgap-registry/registry:2.8 healthy",
+        );
         served = stack.output<string[]>("servedImages");
         assert.equal(served.length, 1);
         assert.match(served[0], /^airgap-lab\/hello:1@sha256:[0-9a-f]{64}$/);
@@ -61,7 +86,10 @@ describe("the bundle stack through the real engine on bare.lab", { concurrency: 
         run("client-a.lab", `docker login ${endpoint} --username ${ci.username} --password-stdin`, ci.password);
         const digest = served[0].split("@")[1];
         run("client-a.lab", `docker pull ${endpoint}/airgap-lab/hello@${digest}`);
-        assert.equal(run("client-a.lab", `docker run --rm ${endpoint}/airgap-lab/hello@${digest}`).trim(), "hello from the air-gapped registry");
+        assert.equal(
+            run("client-a.lab", `docker run --rm ${endpoint}/airgap-lab/hello@${digest}`).trim(),
+            "hello from the air-gapped registry",
+        );
     });
 
     it("a second up is a no-op that sends no file again", () => {
@@ -77,8 +105,16 @@ describe("the bundle stack through the real engine on bare.lab", { concurrency: 
 
     it("destroy removes the registry, the packages its install added and the client's trust; storage stays", () => {
         assert.equal(stack.destroy().status, 0);
-        assert.notEqual(onHost(cfg, "bare.lab", "command -v docker").code, 0, "the engine installed from the bundle is removed");
-        assert.equal(onHost(cfg, "bare.lab", "test -x /usr/sbin/sshd && command -v curl").code, 0, "what the host had before stays");
+        assert.notEqual(
+            onHost(cfg, "bare.lab", "command -v docker").code,
+            0,
+            "the engine installed from the bundle is removed",
+        );
+        assert.equal(
+            onHost(cfg, "bare.lab", "test -x /usr/sbin/sshd && command -v curl").code,
+            0,
+            "what the host had before stays",
+        );
         assert.match(run("bare.lab", `ls ${dataDir}/data/docker/registry/v2/repositories/airgap-lab`), /^hello$/m);
         assert.notEqual(onHost(cfg, "client-a.lab", `test -e /etc/docker/certs.d/${endpoint}`).code, 0);
     });

@@ -42,10 +42,18 @@ describe("the real Pulumi engine", () => {
     let env: NodeJS.ProcessEnv;
     before(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "airgap-registry-engine-"));
-        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: engine-check\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.yaml"),
+            "name: engine-check\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n",
+        );
         fs.writeFileSync(path.join(dir, "index.ts"), program);
         fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "engine-check", main: "index.ts" }));
-        fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "commonjs", moduleResolution: "node" } }));
+        fs.writeFileSync(
+            path.join(dir, "tsconfig.json"),
+            JSON.stringify({
+                compilerOptions: { strict: true, target: "ES2022", module: "commonjs", moduleResolution: "node" },
+            }),
+        );
         fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(dir, "node_modules"));
         env = pulumiEnv(path.join(dir, ".state"));
         const init = pulumi(dir, env, "stack", "init", "engine");

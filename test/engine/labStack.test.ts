@@ -1,4 +1,7 @@
-/** The project's program through pulumi up on the lab: fresh up, push/pull, negatives, the change matrix, runtimes, destroy. */
+/**
+ * The project's program through pulumi up on the lab: fresh up, push/pull, negatives, the change matrix, runtimes,
+ * destroy.
+ */
 
 import { describe, it, before, after } from "node:test";
 import * as assert from "node:assert/strict";
@@ -43,7 +46,11 @@ const clientResources = (op: string, client: string, endpoints = [endpoint]) => 
 const sorted = (xs: string[]) => [...xs].sort();
 
 /** HTTP status of /v2/ from a host through its system trust store; `userPass` goes on stdin (curl -K -). */
-function v2Status(host: string, userPass?: string, url = `https://${endpoint}/v2/`): { code: number; status: string; stderr: string } {
+function v2Status(
+    host: string,
+    userPass?: string,
+    url = `https://${endpoint}/v2/`,
+): { code: number; status: string; stderr: string } {
     const auth = userPass === undefined ? "" : `user = "${userPass}"\n`;
     const r = onLab(host, `curl -sS -K - -o /dev/null -w '%{http_code}' ${url}`, auth);
     return { code: r.code, status: r.stdout.trim(), stderr: r.stderr };
@@ -68,10 +75,16 @@ function containerId(): string {
 /** The client's CA files (OS anchor and certs.d) as path -> sha256, for "untouched" checks. */
 function trustFiles(host: string): Record<string, string> {
     const out = run(host, `sha256sum ${anchor} /etc/docker/certs.d/*/ca.crt 2>/dev/null || true`);
-    return Object.fromEntries(out.trim().split("\n").filter(Boolean).map((l): [string, string] => {
-        const [hash, file] = l.split(/\s+/);
-        return [file, hash];
-    }));
+    return Object.fromEntries(
+        out
+            .trim()
+            .split("\n")
+            .filter(Boolean)
+            .map((l): [string, string] => {
+                const [hash, file] = l.split(/\s+/);
+                return [file, hash];
+            }),
+    );
 }
 
 describe("the project's program through the real engine on the lab", { concurrency: false }, () => {
@@ -100,8 +113,12 @@ describe("the project's program through the real engine on the lab", { concurren
         assert.equal(state.length, 36, "the stack, 5 components, 2 ClientTrusts, the docker provider and 27 resources");
         assert.equal(stack.output<string>("endpoint"), endpoint);
         // The fingerprint output is the CA the registry really serves (last certificate of its chain).
-        const lastOfChain = "awk '/BEGIN CERTIFICATE/{b=\"\"} {b=b $0 \"\\n\"} /END CERTIFICATE/{last=b} END{printf \"%s\", last}'";
-        const served = run("client-a.lab", `openssl s_client -connect ${endpoint} -servername registry.lab -showcerts </dev/null 2>/dev/null | ${lastOfChain} | openssl x509 -noout -fingerprint -sha256`);
+        const lastOfChain =
+            'awk \'/BEGIN CERTIFICATE/{b=""} {b=b $0 "\\n"} /END CERTIFICATE/{last=b} END{printf "%s", last}\'';
+        const served = run(
+            "client-a.lab",
+            `openssl s_client -connect ${endpoint} -servername registry.lab -showcerts </dev/null 2>/dev/null | ${lastOfChain} | openssl x509 -noout -fingerprint -sha256`,
+        );
         assert.equal(served.trim().split("=")[1], stack.output<string>("caFingerprintSha256"));
     });
 
@@ -135,7 +152,10 @@ describe("the project's program through the real engine on the lab", { concurren
     });
 
     it("the outsider (not a client) fails on the certificate where client-a gets 401", () => {
-        assert.deepEqual({ code: v2Status("client-a.lab").code, status: v2Status("client-a.lab").status }, { code: 0, status: "401" });
+        assert.deepEqual(
+            { code: v2Status("client-a.lab").code, status: v2Status("client-a.lab").status },
+            { code: 0, status: "401" },
+        );
         const outsider = v2Status("outsider.lab");
         assert.equal(outsider.code, 60, outsider.stderr);
         assert.match(outsider.stderr, /SSL certificate problem: self-signed certificate in certificate chain/);
@@ -154,10 +174,16 @@ describe("the project's program through the real engine on the lab", { concurren
     it("plain HTTP and TLS 1.1 are refused; TLS 1.2 with the name verifies", () => {
         const http = onLab("client-a.lab", `curl -sS -w ' %{http_code}' http://${endpoint}/v2/`);
         assert.match(http.stdout, /Client sent an HTTP request to an HTTPS server\.\s+400$/);
-        const tls11 = onLab("client-a.lab", `openssl s_client -connect ${endpoint} -tls1_1 -cipher DEFAULT@SECLEVEL=0 </dev/null 2>&1`);
+        const tls11 = onLab(
+            "client-a.lab",
+            `openssl s_client -connect ${endpoint} -tls1_1 -cipher DEFAULT@SECLEVEL=0 </dev/null 2>&1`,
+        );
         assert.notEqual(tls11.code, 0);
         assert.match(tls11.stdout, /alert protocol version/, "the server refuses TLS 1.1 the client offered");
-        const tls12 = run("client-a.lab", `openssl s_client -connect ${endpoint} -servername registry.lab -tls1_2 -verify_return_error </dev/null 2>&1`);
+        const tls12 = run(
+            "client-a.lab",
+            `openssl s_client -connect ${endpoint} -servername registry.lab -tls1_2 -verify_return_error </dev/null 2>&1`,
+        );
         assert.match(tls12, /Protocol\s*:\s*TLSv1\.2/);
         assert.match(tls12, /Verify return code: 0 \(ok\)/);
     });
@@ -173,13 +199,20 @@ describe("the project's program through the real engine on the lab", { concurren
             assert.doesNotMatch(text, /PRIVATE KEY/, `${what} holds a private key in clear`);
             assert.doesNotMatch(text, /\$2[aby]\$\d\d\$/, `${what} holds a bcrypt hash in clear`);
         }
-        assert.match(exported, /4dabf18193072939515e22adb298388d/, "the positive twin: secrets are there, as ciphertext (secret sig)");
+        assert.match(
+            exported,
+            /4dabf18193072939515e22adb298388d/,
+            "the positive twin: secrets are there, as ciphertext (secret sig)",
+        );
     });
 
     it("add a client: the preview lists only its resources; after up it pulls", () => {
         const before = { a: trustFiles("client-a.lab"), b: trustFiles("client-b.lab") };
         const clients = stack.readConfig()["airgap-registry:clients"] as object[];
-        stack.setConfig("clients", [...clients, { name: "outsider", address: "outsider.lab", privateKeyPath: ".lab/ssh/id_ed25519" }]);
+        stack.setConfig("clients", [
+            ...clients,
+            { name: "outsider", address: "outsider.lab", privateKeyPath: ".lab/ssh/id_ed25519" },
+        ]);
         const preview = mustSucceed(stack.preview(), "preview add client");
         assert.deepEqual(preview.changes, sorted(clientResources("create", "outsider")));
         const up = mustSucceed(stack.up(), "up add client");
@@ -188,17 +221,28 @@ describe("the project's program through the real engine on the lab", { concurren
         login("outsider.lab", ci);
         run("outsider.lab", `docker pull ${image}`);
         assert.equal(repoDigest("outsider.lab"), `${endpoint}/hello@${pushedDigest}`);
-        assert.deepEqual({ a: trustFiles("client-a.lab"), b: trustFiles("client-b.lab") }, before, "the other clients are untouched");
+        assert.deepEqual(
+            { a: trustFiles("client-a.lab"), b: trustFiles("client-b.lab") },
+            before,
+            "the other clients are untouched",
+        );
     });
 
     it("remove a client: its CA files leave that host, which fails on the certificate again; the others are untouched", () => {
         const before = { a: trustFiles("client-a.lab"), b: trustFiles("client-b.lab") };
         const clients = stack.readConfig()["airgap-registry:clients"] as Array<{ name: string }>;
-        stack.setConfig("clients", clients.filter((c) => c.name !== "outsider"));
+        stack.setConfig(
+            "clients",
+            clients.filter((c) => c.name !== "outsider"),
+        );
         const preview = mustSucceed(stack.preview(), "preview remove client");
         assert.deepEqual(preview.changes, sorted(clientResources("delete", "outsider")));
         mustSucceed(stack.up(), "up remove client");
-        assert.equal(onLab("outsider.lab", `test -e ${certsD(endpoint)} || test -e ${anchor}`).code, 1, "no CA file left on the host");
+        assert.equal(
+            onLab("outsider.lab", `test -e ${certsD(endpoint)} || test -e ${anchor}`).code,
+            1,
+            "no CA file left on the host",
+        );
         assert.equal(v2Status("outsider.lab").code, 60);
         assert.deepEqual({ a: trustFiles("client-a.lab"), b: trustFiles("client-b.lab") }, before);
         assert.equal(v2Status("client-a.lab").status, "401");
@@ -218,23 +262,37 @@ describe("the project's program through the real engine on the lab", { concurren
         const before = { a: trustFiles("client-a.lab"), id: containerId() };
         stack.setConfig("host", { ...(stack.readConfig()["airgap-registry:host"] as object), ips: [registryIp] });
         const preview = mustSucceed(stack.preview(), "preview IP SAN");
-        const newDir = (client: string) => `create ${R.command(`trust-${client}-certs-d-${ipEndpoint.replace(/:/g, "-")}`)}`;
-        assert.deepEqual(preview.changes, sorted([
-            "replace tls:index/certRequest:CertRequest::airgap-registry-cert-csr",
-            "replace tls:index/locallySignedCert:LocallySignedCert::airgap-registry-cert-cert",
-            `update ${R.command("registry-cert-chain")}`,
-            `replace ${R.container}`,
-            `replace ${R.command("registry-ready")}`,
-            newDir("client-a"), newDir("client-b"),
-            `update ${R.command("trust-client-a-check")}`, `update ${R.command("trust-client-b-check")}`,
-        ]));
+        const newDir = (client: string) =>
+            `create ${R.command(`trust-${client}-certs-d-${ipEndpoint.replace(/:/g, "-")}`)}`;
+        assert.deepEqual(
+            preview.changes,
+            sorted([
+                "replace tls:index/certRequest:CertRequest::airgap-registry-cert-csr",
+                "replace tls:index/locallySignedCert:LocallySignedCert::airgap-registry-cert-cert",
+                `update ${R.command("registry-cert-chain")}`,
+                `replace ${R.container}`,
+                `replace ${R.command("registry-ready")}`,
+                newDir("client-a"),
+                newDir("client-b"),
+                `update ${R.command("trust-client-a-check")}`,
+                `update ${R.command("trust-client-b-check")}`,
+            ]),
+        );
         mustSucceed(stack.up(), "up IP SAN");
         assert.notEqual(containerId(), before.id, "the container rolled");
         assert.equal(v2Status("client-a.lab", undefined, `https://${ipEndpoint}/v2/`).status, "401", "by IP, verified");
         const after = trustFiles("client-a.lab");
         const added = certsD(ipEndpoint);
-        assert.deepEqual(Object.keys(after).sort(), [...Object.keys(before.a), added].sort(), "exactly one new CA file");
-        assert.deepEqual({ ...after, [added]: undefined }, { ...before.a, [added]: undefined }, "the existing files are unchanged");
+        assert.deepEqual(
+            Object.keys(after).sort(),
+            [...Object.keys(before.a), added].sort(),
+            "exactly one new CA file",
+        );
+        assert.deepEqual(
+            { ...after, [added]: undefined },
+            { ...before.a, [added]: undefined },
+            "the existing files are unchanged",
+        );
         assert.deepEqual(stack.output<string[]>("endpoints"), [endpoint, ipEndpoint]);
     });
 
@@ -243,24 +301,31 @@ describe("the project's program through the real engine on the lab", { concurren
         const next = "a-new-password-for-ci-0123456789";
         stack.setSecret("passwords.ci", next);
         const preview = mustSucceed(stack.preview(), "preview password");
-        assert.deepEqual(preview.changes, sorted([
-            "delete random:index/randomPassword:RandomPassword::airgap-registry-registry-password-ci",
-            `update ${R.command("registry-htpasswd")}`,
-            `replace ${R.container}`,
-            `replace ${R.command("registry-ready")}`,
-        ]));
+        assert.deepEqual(
+            preview.changes,
+            sorted([
+                "delete random:index/randomPassword:RandomPassword::airgap-registry-registry-password-ci",
+                `update ${R.command("registry-htpasswd")}`,
+                `replace ${R.container}`,
+                `replace ${R.command("registry-ready")}`,
+            ]),
+        );
         mustSucceed(stack.up(), "up password");
         assert.equal(v2Status("client-a.lab", `ci:${ci.password}`).status, "401", "the old password is refused");
         assert.equal(v2Status("client-a.lab", `ci:${next}`).status, "200");
         assert.equal(credentials()[0].password, next);
-        const text = fs.readFileSync(stack.stateFiles().find((f) => f.endsWith(`${stack.name}.json`)) as string, "utf8");
+        const text = fs.readFileSync(
+            stack.stateFiles().find((f) => f.endsWith(`${stack.name}.json`)) as string,
+            "utf8",
+        );
         assert.ok(!text.includes(next), "the configured password is not in the state in clear");
     });
 
     it("a host whose SSH key changed is refused before any secret reaches it; with the key re-pinned the change applies", () => {
         // Someone else answers as registry.lab: same address, another host key (the lab's
         // known_hosts still holds the real one). Checks go through docker exec, not SSH.
-        const onRegistry = (command: string) => execFileSync("docker", ["exec", "airgap-lab-registry", "sh", "-c", command], { encoding: "utf8" });
+        const onRegistry = (command: string) =>
+            execFileSync("docker", ["exec", "airgap-lab-registry", "sh", "-c", command], { encoding: "utf8" });
         onRegistry("rm -f /etc/ssh/ssh_host_* && ssh-keygen -A >/dev/null && kill -HUP $(cat /run/sshd.pid)");
         const htpasswd = () => onRegistry(`sha256sum ${dataDir}/auth/htpasswd`);
         const before = { htpasswd: htpasswd(), a: trustFiles("client-a.lab") };
@@ -268,8 +333,15 @@ describe("the project's program through the real engine on the lab", { concurren
         stack.setSecret("passwords.operator", next);
         const refused = stack.up();
         assert.notEqual(refused.status, 0, "up must fail");
-        assert.match(refused.output, /airgap-registry-registry-htpasswd[\s\S]*host key mismatch|host key mismatch[\s\S]*airgap-registry-registry-htpasswd/);
-        assert.equal(htpasswd(), before.htpasswd, "the htpasswd file (a secret, sent on stdin) never reached the impostor");
+        assert.match(
+            refused.output,
+            /airgap-registry-registry-htpasswd[\s\S]*host key mismatch|host key mismatch[\s\S]*airgap-registry-registry-htpasswd/,
+        );
+        assert.equal(
+            htpasswd(),
+            before.htpasswd,
+            "the htpasswd file (a secret, sent on stdin) never reached the impostor",
+        );
         assert.doesNotMatch(refused.output, new RegExp(next));
         assert.deepEqual(trustFiles("client-a.lab"), before.a, "the clients are untouched");
 
@@ -284,29 +356,47 @@ describe("the project's program through the real engine on the lab", { concurren
         login("client-b.lab", credentials()[0]);
         stack.setConfig("runtime", "cli");
         const toCli = mustSucceed(stack.preview(), "preview to cli");
-        assert.deepEqual(toCli.changes, sorted([
-            `create ${R.command("registry-container")}`,
-            `delete ${R.container}`,
-            `delete ${R.dockerProvider}`,
-            `delete ${R.command("registry-handover")}`,
-            `replace ${R.command("registry-ready")}`,
-        ]));
+        assert.deepEqual(
+            toCli.changes,
+            sorted([
+                `create ${R.command("registry-container")}`,
+                `delete ${R.container}`,
+                `delete ${R.dockerProvider}`,
+                `delete ${R.command("registry-handover")}`,
+                `replace ${R.command("registry-ready")}`,
+            ]),
+        );
         mustSucceed(stack.up(), "up to cli");
-        assert.equal(run("registry.lab", "docker inspect --format '{{index .Config.Labels \"airgap-registry.runtime\"}} {{.State.Health.Status}}' airgap-registry").trim(), "cli healthy");
+        assert.equal(
+            run(
+                "registry.lab",
+                "docker inspect --format '{{index .Config.Labels \"airgap-registry.runtime\"}} {{.State.Health.Status}}' airgap-registry",
+            ).trim(),
+            "cli healthy",
+        );
         run("client-b.lab", `docker rmi ${image} >/dev/null && docker pull ${image} >/dev/null`);
         assert.equal(repoDigest("client-b.lab"), `${endpoint}/hello@${pushedDigest}`);
 
         stack.setConfig("runtime", "docker-provider");
         const back = mustSucceed(stack.preview(), "preview to docker-provider");
-        assert.deepEqual(back.changes, sorted([
-            `delete ${R.command("registry-container")}`,
-            `create ${R.container}`,
-            `create ${R.dockerProvider}`,
-            `create ${R.command("registry-handover")}`,
-            `replace ${R.command("registry-ready")}`,
-        ]));
+        assert.deepEqual(
+            back.changes,
+            sorted([
+                `delete ${R.command("registry-container")}`,
+                `create ${R.container}`,
+                `create ${R.dockerProvider}`,
+                `create ${R.command("registry-handover")}`,
+                `replace ${R.command("registry-ready")}`,
+            ]),
+        );
         mustSucceed(stack.up(), "up to docker-provider");
-        assert.equal(run("registry.lab", "docker inspect --format '[{{index .Config.Labels \"airgap-registry.runtime\"}}] {{.State.Health.Status}}' airgap-registry").trim(), "[] healthy");
+        assert.equal(
+            run(
+                "registry.lab",
+                "docker inspect --format '[{{index .Config.Labels \"airgap-registry.runtime\"}}] {{.State.Health.Status}}' airgap-registry",
+            ).trim(),
+            "[] healthy",
+        );
         run("client-b.lab", `docker rmi ${image} >/dev/null && docker pull ${image} >/dev/null`);
         assert.equal(repoDigest("client-b.lab"), `${endpoint}/hello@${pushedDigest}`);
         assert.deepEqual(mustSucceed(stack.preview("--expect-no-changes"), "preview after switching back").changes, []);
@@ -321,7 +411,11 @@ describe("the project's program through the real engine on the lab", { concurren
             assert.deepEqual(trustFiles(host), {}, `${host}: no CA file left`);
             assert.notEqual(onLab(host, `test -d /etc/docker/certs.d/${endpoint}`).code, 0);
         }
-        assert.match(run("registry.lab", `ls ${repositories}`), /^hello$/m, "the pushed repository is still on the host");
+        assert.match(
+            run("registry.lab", `ls ${repositories}`),
+            /^hello$/m,
+            "the pushed repository is still on the host",
+        );
     });
 
     it("a re-up on the kept storage serves the earlier images", () => {
@@ -334,7 +428,10 @@ describe("the project's program through the real engine on the lab", { concurren
     });
 
     it("removeDataOnDestroy: true removes the storage on destroy", () => {
-        stack.setConfig("host", { ...(stack.readConfig()["airgap-registry:host"] as object), removeDataOnDestroy: true });
+        stack.setConfig("host", {
+            ...(stack.readConfig()["airgap-registry:host"] as object),
+            removeDataOnDestroy: true,
+        });
         const preview = mustSucceed(stack.preview(), "preview removeDataOnDestroy");
         assert.deepEqual(preview.changes, [`update ${R.command("host-data-dir")}`]);
         mustSucceed(stack.up(), "up removeDataOnDestroy");

@@ -1,4 +1,7 @@
-/** The rendered config.yml and htpasswd served by the real distribution registry on 127.0.0.1, negatives beside positives. */
+/**
+ * The rendered config.yml and htpasswd served by the real distribution registry on 127.0.0.1, negatives beside
+ * positives.
+ */
 
 import { describe, it, before, after } from "node:test";
 import * as assert from "node:assert/strict";
@@ -47,7 +50,10 @@ describe("rendered registry config served by the real registry binary", () => {
     let log = "";
 
     before(async () => {
-        assert.ok(fs.existsSync(registryBinary), `${registryBinary} is missing: scripts/ensure-test-tools.sh installs Debian's docker-registry`);
+        assert.ok(
+            fs.existsSync(registryBinary),
+            `${registryBinary} is missing: scripts/ensure-test-tools.sh installs Debian's docker-registry`,
+        );
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "airgap-registry-binary-"));
         const pki = makeLabPki("localhost");
         ca = path.join(dir, "ca.crt");
@@ -55,7 +61,10 @@ describe("rendered registry config served by the real registry binary", () => {
         fs.writeFileSync(path.join(dir, "chain.pem"), pki.chain);
         fs.writeFileSync(path.join(dir, "server.key"), pki.serverKey);
         fs.writeFileSync(path.join(dir, "config.yml"), renderRegistryConfig({ httpSecret: "test-http-secret" }));
-        fs.writeFileSync(path.join(dir, "htpasswd"), renderHtpasswd([{ username: "ci", bcryptHash: bcryptForUser("ci", "right-password") }]));
+        fs.writeFileSync(
+            path.join(dir, "htpasswd"),
+            renderHtpasswd([{ username: "ci", bcryptHash: bcryptForUser("ci", "right-password") }]),
+        );
         fs.mkdirSync(path.join(dir, "data"));
         port = await freePort();
         debugPort = await freePort();
@@ -94,8 +103,14 @@ describe("rendered registry config served by the real registry binary", () => {
         assert.match(r.out, /^x-content-type-options: nosniff/im);
     });
     it("right password: 200; wrong password: 401 (same URL, same trust)", () => {
-        assert.equal(curl("-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, "-u", "ci:right-password", url()).out, "200");
-        assert.equal(curl("-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, "-u", "ci:wrong-password", url()).out, "401");
+        assert.equal(
+            curl("-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, "-u", "ci:right-password", url()).out,
+            "200",
+        );
+        assert.equal(
+            curl("-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, "-u", "ci:wrong-password", url()).out,
+            "401",
+        );
     });
     it("a client without the CA fails on the certificate, not on the network", () => {
         // The machine's own trust store, which does not hold the lab CA: what an untrusted client has.
@@ -104,7 +119,15 @@ describe("rendered registry config served by the real registry binary", () => {
         assert.equal(curl("-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, url()).out, "401", "positive twin");
     });
     it("a name that is not in the SANs is refused", () => {
-        const r = curl("-o", "/dev/null", "--cacert", ca, "--resolve", `not-in-sans.lab:${port}:127.0.0.1`, `https://not-in-sans.lab:${port}/v2/`);
+        const r = curl(
+            "-o",
+            "/dev/null",
+            "--cacert",
+            ca,
+            "--resolve",
+            `not-in-sans.lab:${port}:127.0.0.1`,
+            `https://not-in-sans.lab:${port}/v2/`,
+        );
         assert.equal(r.code, 60, r.err);
         assert.match(r.err, /no alternative certificate subject name matches|does not match target host name/);
     });
@@ -114,21 +137,52 @@ describe("rendered registry config served by the real registry binary", () => {
         assert.match(r.out, /400$/);
     });
     it("TLS 1.1 offered by the client is refused by the server; TLS 1.2 is accepted", () => {
-        const old = openssl("", "s_client", "-connect", `127.0.0.1:${port}`, "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0");
+        const old = openssl(
+            "",
+            "s_client",
+            "-connect",
+            `127.0.0.1:${port}`,
+            "-tls1_1",
+            "-cipher",
+            "DEFAULT@SECLEVEL=0",
+        );
         assert.notEqual(old.code, 0);
         assert.match(old.out, /alert protocol version|tlsv1 alert protocol version/i);
-        const ok = openssl("", "s_client", "-connect", `127.0.0.1:${port}`, "-tls1_2", "-CAfile", ca, "-servername", "localhost");
+        const ok = openssl(
+            "",
+            "s_client",
+            "-connect",
+            `127.0.0.1:${port}`,
+            "-tls1_2",
+            "-CAfile",
+            ca,
+            "-servername",
+            "localhost",
+        );
         assert.match(ok.out, /Verify return code: 0 \(ok\)/);
     });
     it("the served chain verifies against the CA", () => {
-        const shown = openssl("", "s_client", "-connect", `127.0.0.1:${port}`, "-showcerts", "-servername", "localhost").out;
+        const shown = openssl(
+            "",
+            "s_client",
+            "-connect",
+            `127.0.0.1:${port}`,
+            "-showcerts",
+            "-servername",
+            "localhost",
+        ).out;
         const pems = shown.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
         assert.equal(pems.length, 2, "leaf + CA served");
         fs.writeFileSync(path.join(dir, "served-leaf.pem"), pems[0]);
-        const v = spawnSync("openssl", ["verify", "-CAfile", ca, path.join(dir, "served-leaf.pem")], { encoding: "utf8" });
+        const v = spawnSync("openssl", ["verify", "-CAfile", ca, path.join(dir, "served-leaf.pem")], {
+            encoding: "utf8",
+        });
         assert.match(v.stdout, /served-leaf\.pem: OK/);
     });
     it("the storage health check answers on the loopback debug listener", () => {
-        assert.equal(curl("-o", "/dev/null", "-w", "%{http_code}", `http://127.0.0.1:${debugPort}/debug/health`).out, "200");
+        assert.equal(
+            curl("-o", "/dev/null", "-w", "%{http_code}", `http://127.0.0.1:${debugPort}/debug/health`).out,
+            "200",
+        );
     });
 });

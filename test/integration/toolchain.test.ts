@@ -15,9 +15,11 @@ import { projectRoot } from "../support/engine";
 
 /** The dist the project's runs use: AIRGAP_REGISTRY_PULUMI_DIST, else ../shared/pulumi-dist. */
 const realDist = process.env.AIRGAP_REGISTRY_PULUMI_DIST ?? path.join(projectRoot, "..", "shared", "pulumi-dist");
-const pulumiVersion = (JSON.parse(fs.readFileSync(path.join(projectRoot, "package-lock.json"), "utf8")) as {
-    packages: Record<string, { version: string }>;
-}).packages["node_modules/@pulumi/pulumi"].version;
+const pulumiVersion = (
+    JSON.parse(fs.readFileSync(path.join(projectRoot, "package-lock.json"), "utf8")) as {
+        packages: Record<string, { version: string }>;
+    }
+).packages["node_modules/@pulumi/pulumi"].version;
 
 let work: string;
 
@@ -25,7 +27,8 @@ let work: string;
 function checkout(name: string, sharedDist?: string): string {
     const root = path.join(work, name, "main");
     fs.mkdirSync(path.join(root, "scripts"), { recursive: true });
-    for (const f of ["scripts/toolchain.sh", "scripts/pulumi-env.sh", "package-lock.json"]) fs.copyFileSync(path.join(projectRoot, f), path.join(root, f));
+    for (const f of ["scripts/toolchain.sh", "scripts/pulumi-env.sh", "package-lock.json"])
+        fs.copyFileSync(path.join(projectRoot, f), path.join(root, f));
     if (sharedDist !== undefined) {
         fs.mkdirSync(path.join(work, name, "shared"));
         fs.symlinkSync(sharedDist, path.join(work, name, "shared", "pulumi-dist"));
@@ -42,7 +45,10 @@ function distCopy(name: string, change: (dir: string) => void): string {
     return dir;
 }
 
-function toolchain(root: string, env: Record<string, string | undefined> = {}): { status: number; stdout: string; stderr: string } {
+function toolchain(
+    root: string,
+    env: Record<string, string | undefined> = {},
+): { status: number; stdout: string; stderr: string } {
     const clean = { ...process.env };
     delete clean.AIRGAP_REGISTRY_PULUMI_DIST;
     delete clean.PULUMI_HOME;
@@ -56,7 +62,10 @@ function toolchain(root: string, env: Record<string, string | undefined> = {}): 
 
 describe("the toolchain: the Pulumi engine from the carried-in dist", { concurrency: false }, () => {
     before(() => {
-        assert.ok(fs.existsSync(path.join(realDist, "SHA256SUMS")), `no Pulumi dist at ${realDist}: set AIRGAP_REGISTRY_PULUMI_DIST (see README)`);
+        assert.ok(
+            fs.existsSync(path.join(realDist, "SHA256SUMS")),
+            `no Pulumi dist at ${realDist}: set AIRGAP_REGISTRY_PULUMI_DIST (see README)`,
+        );
         work = fs.mkdtempSync(path.join(os.tmpdir(), "airgap-toolchain-"));
     });
     after(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -72,12 +81,23 @@ describe("the toolchain: the Pulumi engine from the carried-in dist", { concurre
         assert.equal(bin, path.join(work, "cache", `pulumi-v${pulumiVersion}`, "pulumi"));
         installedHome = path.join(root, ".pulumi-state", "home");
         const env = { ...process.env, PULUMI_HOME: installedHome, PULUMI_SKIP_UPDATE_CHECK: "true" };
-        assert.equal(spawnSync(path.join(bin, "pulumi"), ["version"], { encoding: "utf8", env }).stdout.trim(), `v${pulumiVersion}`);
+        assert.equal(
+            spawnSync(path.join(bin, "pulumi"), ["version"], { encoding: "utf8", env }).stdout.trim(),
+            `v${pulumiVersion}`,
+        );
         const plugins = spawnSync(path.join(bin, "pulumi"), ["plugin", "ls", "--json"], { encoding: "utf8", env });
-        const listed = (JSON.parse(plugins.stdout) as Array<{ name: string; version: string; kind: string }>).map((p) => `${p.kind} ${p.name} ${p.version}`).sort();
-        const lock = JSON.parse(fs.readFileSync(path.join(projectRoot, "package-lock.json"), "utf8")) as { packages: Record<string, { version: string }> };
+        const listed = (JSON.parse(plugins.stdout) as Array<{ name: string; version: string; kind: string }>)
+            .map((p) => `${p.kind} ${p.name} ${p.version}`)
+            .sort();
+        const lock = JSON.parse(fs.readFileSync(path.join(projectRoot, "package-lock.json"), "utf8")) as {
+            packages: Record<string, { version: string }>;
+        };
         const sdk = (n: string) => lock.packages[`node_modules/@pulumi/${n}`].version;
-        assert.deepEqual(listed, ["command", "docker", "random", "tls"].map((n) => `resource ${n} ${sdk(n)}`), "exactly the npm SDKs' versions");
+        assert.deepEqual(
+            listed,
+            ["command", "docker", "random", "tls"].map((n) => `resource ${n} ${sdk(n)}`),
+            "exactly the npm SDKs' versions",
+        );
         assert.ok(fs.existsSync(path.join(bin, "pulumi-language-nodejs")), "the language host of the same release");
 
         const again = toolchain(root);
@@ -92,14 +112,22 @@ describe("the toolchain: the Pulumi engine from the carried-in dist", { concurre
             fs.writeFileSync(f, "not the release tarball");
         });
         const root = checkout("altered-run");
-        const r = toolchain(root, { AIRGAP_REGISTRY_PULUMI_DIST: dist, AIRGAP_REGISTRY_CACHE: path.join(work, "cache-altered") });
+        const r = toolchain(root, {
+            AIRGAP_REGISTRY_PULUMI_DIST: dist,
+            AIRGAP_REGISTRY_CACHE: path.join(work, "cache-altered"),
+        });
         assert.equal(r.status, 1);
-        assert.match(r.stderr, /pulumi-resource-docker-v5\.0\.0-linux-amd64\.tar\.gz does not match its SHA-256 in SHA256SUMS/);
+        assert.match(
+            r.stderr,
+            /pulumi-resource-docker-v5\.0\.0-linux-amd64\.tar\.gz does not match its SHA-256 in SHA256SUMS/,
+        );
         assert.ok(!fs.existsSync(path.join(work, "cache-altered", `pulumi-v${pulumiVersion}`)), "nothing extracted");
     });
 
     it("a missing tarball and a missing SHA256SUMS each fail naming the file", () => {
-        const noTls = distCopy("no-tls", (d) => fs.rmSync(path.join(d, "pulumi-resource-tls-v5.5.1-linux-amd64.tar.gz")));
+        const noTls = distCopy("no-tls", (d) =>
+            fs.rmSync(path.join(d, "pulumi-resource-tls-v5.5.1-linux-amd64.tar.gz")),
+        );
         const r1 = toolchain(checkout("no-tls-run"), { AIRGAP_REGISTRY_PULUMI_DIST: noTls });
         assert.equal(r1.status, 1);
         assert.match(r1.stderr, /no-tls\/pulumi-resource-tls-v5\.5\.1-linux-amd64\.tar\.gz is missing/);
@@ -123,10 +151,19 @@ describe("the toolchain: the Pulumi engine from the carried-in dist", { concurre
     });
 
     it("with neither, it fails saying what is missing and the two ways to get it", () => {
-        const r = toolchain(checkout("nothing"), { AIRGAP_REGISTRY_CACHE: path.join(work, "cache-none"), AIRGAP_REGISTRY_USER_PULUMI_HOME: path.join(work, "no-home") });
+        const r = toolchain(checkout("nothing"), {
+            AIRGAP_REGISTRY_CACHE: path.join(work, "cache-none"),
+            AIRGAP_REGISTRY_USER_PULUMI_HOME: path.join(work, "no-home"),
+        });
         assert.equal(r.status, 1);
-        assert.match(r.stderr, new RegExp(`no Pulumi engine at the pinned versions. Needed: pulumi v${pulumiVersion.replace(/\./g, "\\.")}`));
-        for (const p of ["tls v5.5.1", "random v4.21.1", "command v1.2.1", "docker v5.0.0"]) assert.match(r.stderr, new RegExp(`resource ${p}`));
+        assert.match(
+            r.stderr,
+            new RegExp(
+                `no Pulumi engine at the pinned versions. Needed: pulumi v${pulumiVersion.replace(/\./g, "\\.")}`,
+            ),
+        );
+        for (const p of ["tls v5.5.1", "random v4.21.1", "command v1.2.1", "docker v5.0.0"])
+            assert.match(r.stderr, new RegExp(`resource ${p}`));
         assert.match(r.stderr, /set AIRGAP_REGISTRY_PULUMI_DIST=/);
         assert.match(r.stderr, /an ordinary Pulumi install with internet/);
     });

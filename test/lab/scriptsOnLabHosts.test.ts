@@ -7,11 +7,24 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    bcryptForUser, certsDirEntries, certsDirScripts, desiredDaemonKeys, factsScript, hostsScripts, mergeDaemonJson, parseHostFacts,
-    renderHtpasswd, renderRegistryConfig,
+    bcryptForUser,
+    certsDirEntries,
+    certsDirScripts,
+    desiredDaemonKeys,
+    factsScript,
+    hostsScripts,
+    mergeDaemonJson,
+    parseHostFacts,
+    renderHtpasswd,
+    renderRegistryConfig,
 } from "../../components/internal";
 import {
-    daemonJsonScripts, dataDirScripts, dockerGroupScripts, engineScripts, loadImageScripts, selinuxPermissiveScripts,
+    daemonJsonScripts,
+    dataDirScripts,
+    dockerGroupScripts,
+    engineScripts,
+    loadImageScripts,
+    selinuxPermissiveScripts,
 } from "../../components/host/hostScripts";
 import { cliRunScripts, readinessScript, writeFileScripts } from "../../components/registry/registryScripts";
 import { projectRoot } from "../support/engine";
@@ -43,17 +56,33 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
         cfg = labUp();
         ({ ca, chain, serverKey } = makeLabPki("registry.lab"));
         // Start from a clean registry host and clients (the lab is reused between runs).
-        run("registry.lab", `docker rm -f airgap-registry >/dev/null 2>&1 || true; rm -rf ${dataDir} /etc/docker/daemon.json`);
+        run(
+            "registry.lab",
+            `docker rm -f airgap-registry >/dev/null 2>&1 || true; rm -rf ${dataDir} /etc/docker/daemon.json`,
+        );
         for (const c of ["client-a.lab", "client-b.lab", "outsider.lab"]) {
-            run(c, "rm -rf /etc/docker/certs.d/registry.lab:5443 /usr/local/share/ca-certificates/airgap-registry-ca.crt && update-ca-certificates --fresh >/dev/null 2>&1; docker logout registry.lab:5443 >/dev/null 2>&1 || true; docker rmi -f registry.lab:5443/hello:1 >/dev/null 2>&1 || true");
+            run(
+                c,
+                "rm -rf /etc/docker/certs.d/registry.lab:5443 /usr/local/share/ca-certificates/airgap-registry-ca.crt && update-ca-certificates --fresh >/dev/null 2>&1; docker logout registry.lab:5443 >/dev/null 2>&1 || true; docker rmi -f registry.lab:5443/hello:1 >/dev/null 2>&1 || true",
+            );
         }
     });
 
     it("the lab network is internal: a lab host cannot leave it (traffic only between lab hosts)", () => {
         // The bastion sits on the lab network and on a second (edge) network. From a lab host its
         // lab address answers and its edge address does not: nothing leaves the internal network.
-        assert.equal(execFileSync("docker", ["network", "inspect", "-f", "{{.Internal}}", "airgap-lab"], { encoding: "utf8" }).trim(), "true");
-        const ip = (net: string) => execFileSync("docker", ["inspect", "-f", `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`, "airgap-lab-bastion"], { encoding: "utf8" }).trim();
+        assert.equal(
+            execFileSync("docker", ["network", "inspect", "-f", "{{.Internal}}", "airgap-lab"], {
+                encoding: "utf8",
+            }).trim(),
+            "true",
+        );
+        const ip = (net: string) =>
+            execFileSync(
+                "docker",
+                ["inspect", "-f", `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`, "airgap-lab-bastion"],
+                { encoding: "utf8" },
+            ).trim();
         const probe = (addr: string) => onHost(cfg, "client-a.lab", `timeout 3 bash -c '</dev/tcp/${addr}/22'`).code;
         assert.equal(probe(ip("airgap-lab")), 0, "positive twin: the bastion's lab address answers");
         assert.notEqual(probe(ip("airgap-lab-edge")), 0, "the bastion's edge address must be unreachable from the lab");
@@ -62,19 +91,36 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
     it("host preparation: facts, data dir, engine, daemon.json merged (engine restarted once), image loaded once", () => {
         const facts = parseHostFacts(run("registry.lab", factsScript()));
         assert.deepEqual({ osFamily: facts.osFamily, engine: facts.engine }, { osFamily: "debian", engine: "docker" });
-        run("registry.lab", "printf '%s' '{\"debug\": false, \"log-opts\": {\"labels\": \"site\"}}' > /etc/docker/daemon.json");
+        run(
+            "registry.lab",
+            'printf \'%s\' \'{"debug": false, "log-opts": {"labels": "site"}}\' > /etc/docker/daemon.json',
+        );
         const existing = parseHostFacts(run("registry.lab", factsScript())).daemonJson;
         const dirs = dataDirScripts(dataDir, false);
         run("registry.lab", dirs.create);
         assert.match(run("registry.lab", engineScripts().create), /engine .* ready/);
         const merged = mergeDaemonJson(existing, desiredDaemonKeys()).text;
         const daemon = daemonJsonScripts(state);
-        assert.match(run("registry.lab", daemon.create, merged), /daemon\.json updated\nrestarting the container engine/);
+        assert.match(
+            run("registry.lab", daemon.create, merged),
+            /daemon\.json updated\nrestarting the container engine/,
+        );
         assert.deepEqual(JSON.parse(run("registry.lab", "cat /etc/docker/daemon.json")), {
-            debug: false, "log-opts": { labels: "site", "max-size": "10m", "max-file": "3" }, "live-restore": true, "log-driver": "json-file",
+            debug: false,
+            "log-opts": { labels: "site", "max-size": "10m", "max-file": "3" },
+            "live-restore": true,
+            "log-driver": "json-file",
         });
-        assert.equal(run("registry.lab", "docker info --format '{{.LiveRestoreEnabled}}'").trim(), "true", "the restarted engine runs with the merged file");
-        assert.equal(run("registry.lab", daemon.create, merged).trim(), "daemon.json unchanged", "a second run changes nothing");
+        assert.equal(
+            run("registry.lab", "docker info --format '{{.LiveRestoreEnabled}}'").trim(),
+            "true",
+            "the restarted engine runs with the merged file",
+        );
+        assert.equal(
+            run("registry.lab", daemon.create, merged).trim(),
+            "daemon.json unchanged",
+            "a second run changes nothing",
+        );
 
         const tarball = fs.readFileSync(path.join(projectRoot, ".lab", "images", "registry-image.tar"));
         const copied = onHost(cfg, "registry.lab", `cat > ${dataDir}/images/registry-image.tar`, tarball);
@@ -90,7 +136,11 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
         run("registry.lab", group.create);
         assert.match(run("registry.lab", "id -nG ops"), /\bdocker\b/);
         run("registry.lab", group.create);
-        assert.equal(run("registry.lab", `cat ${state}/docker-group-added`).trim(), "ops", "recorded once, though run twice");
+        assert.equal(
+            run("registry.lab", `cat ${state}/docker-group-added`).trim(),
+            "ops",
+            "recorded once, though run twice",
+        );
         run("registry.lab", group.delete);
         assert.doesNotMatch(run("registry.lab", "id -nG ops"), /\bdocker\b/);
         run("registry.lab", "userdel ops");
@@ -106,7 +156,11 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
         run("client-b.lab", hosts.create);
         run("client-b.lab", hosts.create);
         assert.equal(run("client-b.lab", "getent hosts mirror.lab").trim(), "10.99.0.7       mirror.lab mirror");
-        assert.equal(run("client-b.lab", "grep -c 'airgap-registry:test' /etc/hosts").trim(), "1", "one line after two runs");
+        assert.equal(
+            run("client-b.lab", "grep -c 'airgap-registry:test' /etc/hosts").trim(),
+            "1",
+            "one line after two runs",
+        );
         run("client-b.lab", hosts.delete);
         assert.equal(run("client-b.lab", "cat /etc/hosts"), before);
     });
@@ -115,45 +169,107 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
         const files: Array<[string, "0600" | "0644", string]> = [
             [`${dataDir}/certs/chain.pem`, "0644", chain],
             [`${dataDir}/certs/server.key`, "0600", serverKey],
-            [`${dataDir}/config/config.yml`, "0644", renderRegistryConfig({ httpSecret: crypto.randomBytes(24).toString("hex") })],
-            [`${dataDir}/auth/htpasswd`, "0644", renderHtpasswd([{ username: user, bcryptHash: bcryptForUser(user, password) }])],
+            [
+                `${dataDir}/config/config.yml`,
+                "0644",
+                renderRegistryConfig({ httpSecret: crypto.randomBytes(24).toString("hex") }),
+            ],
+            [
+                `${dataDir}/auth/htpasswd`,
+                "0644",
+                renderHtpasswd([{ username: user, bcryptHash: bcryptForUser(user, password) }]),
+            ],
         ];
         for (const [file, mode, content] of files) run("registry.lab", writeFileScripts(file, mode).create, content);
         assert.equal(run("registry.lab", `stat -c %a ${dataDir}/certs/server.key`).trim(), "600");
         assert.ok(!run("registry.lab", "ps -eo args").includes(password), "no password on any command line");
-        const container = cliRunScripts({ engine: "docker", containerName: "airgap-registry", image, port, dataDir, contentHash: "a".repeat(64), healthcheck: true });
+        const container = cliRunScripts({
+            engine: "docker",
+            containerName: "airgap-registry",
+            image,
+            port,
+            dataDir,
+            contentHash: "a".repeat(64),
+            healthcheck: true,
+        });
         assert.match(run("registry.lab", container.create), /^[0-9a-f]{64}$/m);
-        assert.match(run("registry.lab", readinessScript(port), ca), /registry ready: https:\/\/localhost:5443\/v2\/ answers 401 over verified TLS/);
+        assert.match(
+            run("registry.lab", readinessScript(port), ca),
+            /registry ready: https:\/\/localhost:5443\/v2\/ answers 401 over verified TLS/,
+        );
     });
 
     it("containerd trusts the registry through its hosts directory alone (no OS trust store), and stops after delete", () => {
         // outsider.lab has the CA nowhere else, so what ctr trusts comes from hosts.toml.
         const entries = certsDirEntries(endpoint, ["containerd"]);
-        const pull = (hostsDir: boolean) => onHost(cfg, "outsider.lab",
-            `ctr --address /run/docker/containerd/containerd.sock images pull ${hostsDir ? "--hosts-dir /etc/containerd/certs.d " : ""}${endpoint}/hello:1 2>&1`);
-        assert.match(pull(false).stdout, /x509: certificate signed by unknown authority/, "negative twin: no hosts dir");
+        const pull = (hostsDir: boolean) =>
+            onHost(
+                cfg,
+                "outsider.lab",
+                `ctr --address /run/docker/containerd/containerd.sock images pull ${hostsDir ? "--hosts-dir /etc/containerd/certs.d " : ""}${endpoint}/hello:1 2>&1`,
+            );
+        assert.match(
+            pull(false).stdout,
+            /x509: certificate signed by unknown authority/,
+            "negative twin: no hosts dir",
+        );
         run("outsider.lab", certsDirScripts(entries).create, ca);
         const trusted = pull(true);
         assert.notEqual(trusted.code, 0);
-        assert.match(trusted.stdout, /401 Unauthorized/, "TLS verified through hosts.toml; the registry then asks for credentials");
+        assert.match(
+            trusted.stdout,
+            /401 Unauthorized/,
+            "TLS verified through hosts.toml; the registry then asks for credentials",
+        );
         assert.doesNotMatch(trusted.stdout, /x509/);
         run("outsider.lab", certsDirScripts(entries).delete);
-        assert.equal(onHost(cfg, "outsider.lab", `test -e /etc/containerd/certs.d/${endpoint}`).code, 1, "directory removed");
+        assert.equal(
+            onHost(cfg, "outsider.lab", `test -e /etc/containerd/certs.d/${endpoint}`).code,
+            1,
+            "directory removed",
+        );
         assert.match(pull(true).stdout, /x509: certificate signed by unknown authority/);
     });
 
     it("deletes undo exactly what the creates did, and the registry data stays", () => {
-        run("registry.lab", cliRunScripts({ engine: "docker", containerName: "airgap-registry", image, port, dataDir, contentHash: "b".repeat(64), healthcheck: true }).delete);
+        run(
+            "registry.lab",
+            cliRunScripts({
+                engine: "docker",
+                containerName: "airgap-registry",
+                image,
+                port,
+                dataDir,
+                contentHash: "b".repeat(64),
+                healthcheck: true,
+            }).delete,
+        );
         assert.equal(run("registry.lab", "docker ps -aq --filter name=^airgap-registry$").trim(), "");
         run("registry.lab", loadImageScripts(state, image, undefined).delete);
-        assert.equal(onHost(cfg, "registry.lab", `docker image inspect ${image}`).code, 1, "the image this step loaded is removed");
+        assert.equal(
+            onHost(cfg, "registry.lab", `docker image inspect ${image}`).code,
+            1,
+            "the image this step loaded is removed",
+        );
         run("registry.lab", daemonJsonScripts(state).delete);
-        assert.deepEqual(JSON.parse(run("registry.lab", "cat /etc/docker/daemon.json")), { debug: false, "log-opts": { labels: "site" } }, "original daemon.json restored");
+        assert.deepEqual(
+            JSON.parse(run("registry.lab", "cat /etc/docker/daemon.json")),
+            { debug: false, "log-opts": { labels: "site" } },
+            "original daemon.json restored",
+        );
         run("registry.lab", `mkdir -p ${dataDir}/data/docker/registry/v2/repositories/hello`);
         run("registry.lab", dataDirScripts(dataDir, false).delete);
-        assert.match(run("registry.lab", `ls ${dataDir}/data/docker/registry/v2/repositories`), /hello/, "registry storage kept on destroy");
+        assert.match(
+            run("registry.lab", `ls ${dataDir}/data/docker/registry/v2/repositories`),
+            /hello/,
+            "registry storage kept on destroy",
+        );
         assert.equal(run("registry.lab", `ls ${dataDir}`).trim(), "data");
         run("registry.lab", dataDirScripts(dataDir, true).delete);
-        assert.equal(onHost(cfg, "registry.lab", `test -e ${dataDir}`).code, 1, "removeDataOnDestroy: the storage goes too");
+        assert.equal(
+            onHost(cfg, "registry.lab", `test -e ${dataDir}`).code,
+            1,
+            "removeDataOnDestroy: the storage goes too",
+        );
     });
 });

@@ -19,7 +19,9 @@ export const labPassphrase = "airgap-registry-lab-only";
 export function pulumiEnv(stateDir = path.join(projectRoot, ".pulumi-state")): NodeJS.ProcessEnv {
     const bin = process.env.AIRGAP_REGISTRY_TOOLCHAIN_BIN;
     if (!bin) {
-        throw new Error("AIRGAP_REGISTRY_TOOLCHAIN_BIN is not set: run the engine tests through `npm test` (scripts/test.sh builds the toolchain)");
+        throw new Error(
+            "AIRGAP_REGISTRY_TOOLCHAIN_BIN is not set: run the engine tests through `npm test` (scripts/test.sh builds the toolchain)",
+        );
     }
     fs.mkdirSync(path.join(stateDir, "backend"), { recursive: true });
     return {
@@ -45,13 +47,22 @@ export interface PulumiRun {
 
 /** Runs `pulumi <args>` in `cwd` and returns its exit status and combined output. */
 export function pulumi(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): PulumiRun {
-    const r = spawnSync("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd, env, encoding: "utf8", timeout: 300_000 });
+    const r = spawnSync("pulumi", [...args, "--non-interactive", "--color", "never"], {
+        cwd,
+        env,
+        encoding: "utf8",
+        timeout: 300_000,
+    });
     if (r.error) throw r.error;
     return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
 }
 
 /** The resources a stack's state holds (after `up`/`destroy`). */
-export function stackResources(cwd: string, env: NodeJS.ProcessEnv, stack: string): Array<{ type: string; urn: string }> {
+export function stackResources(
+    cwd: string,
+    env: NodeJS.ProcessEnv,
+    stack: string,
+): Array<{ type: string; urn: string }> {
     const r = pulumi(cwd, env, "stack", "export", "--stack", stack);
     if (r.status !== 0) throw new Error(`pulumi stack export failed:\n${r.output}`);
     const state = JSON.parse(r.output.slice(r.output.indexOf("{")));

@@ -22,10 +22,46 @@ export function pemFixtures(): PemFixtures {
     if (cached) return cached;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "airgap-registry-test-"));
     const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
-        "-days", "30", "-subj", "/CN=test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "leaf.key", "-out", "leaf.crt",
-        "-days", "30", "-subj", "/CN=leaf", "-addext", "basicConstraints=critical,CA:FALSE");
+    run(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    );
+    run(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "leaf.key",
+        "-out",
+        "leaf.crt",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=leaf",
+        "-addext",
+        "basicConstraints=critical,CA:FALSE",
+    );
     run("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "other.key");
     const read = (f: string) => fs.readFileSync(path.join(dir, f), "utf8");
     cached = {
@@ -42,7 +78,11 @@ export function pemFixtures(): PemFixtures {
 /** A file that exists, for fields that must name one (SSH keys, archives). */
 export function existingFile(name = "id_test"): string {
     const p = path.join(pemFixtures().dir, name);
-    if (!fs.existsSync(p)) fs.writeFileSync(p, "-----BEGIN OPENSSH PRIVATE KEY-----\ntest-ssh-key-material\n-----END OPENSSH PRIVATE KEY-----\n");
+    if (!fs.existsSync(p))
+        fs.writeFileSync(
+            p,
+            "-----BEGIN OPENSSH PRIVATE KEY-----\ntest-ssh-key-material\n-----END OPENSSH PRIVATE KEY-----\n",
+        );
     return p;
 }
 

@@ -6,7 +6,11 @@ import { projectRoot } from "./engine";
 
 /** Brings the lab up (idempotent) and returns the path of its ssh config. Throws with the reason when it cannot. */
 export function labUp(): string {
-    const out = execFileSync("bash", [path.join(projectRoot, "lab", "up.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 1_800_000 });
+    const out = execFileSync("bash", [path.join(projectRoot, "lab", "up.sh")], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+        timeout: 1_800_000,
+    });
     return out.trim().split("\n").pop() as string;
 }
 
@@ -23,7 +27,12 @@ export interface RemoteRun {
  * user's shell.
  */
 export function onHost(sshConfig: string, host: string, command: string, stdin: string | Buffer = ""): RemoteRun {
-    const r = spawnSync("ssh", ["-F", sshConfig, host, command], { input: stdin, encoding: "utf8", timeout: 300_000, maxBuffer: 64 << 20 });
+    const r = spawnSync("ssh", ["-F", sshConfig, host, command], {
+        input: stdin,
+        encoding: "utf8",
+        timeout: 300_000,
+        maxBuffer: 64 << 20,
+    });
     if (r.error) throw r.error;
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -32,7 +41,9 @@ export function onHost(sshConfig: string, host: string, command: string, stdin: 
 export function mustRun(sshConfig: string, host: string, command: string, stdin = ""): string {
     const r = onHost(sshConfig, host, command, stdin);
     if (r.code !== 0) {
-        throw new Error(`on ${host} (exit ${r.code}):\n${command.slice(0, 400)}\n--- stderr ---\n${r.stderr}\n--- stdout ---\n${r.stdout}`);
+        throw new Error(
+            `on ${host} (exit ${r.code}):\n${command.slice(0, 400)}\n--- stderr ---\n${r.stderr}\n--- stdout ---\n${r.stdout}`,
+        );
     }
     return r.stdout;
 }
@@ -49,5 +60,9 @@ export function freshLabHosts(...names: string[]): string {
 
 /** The address of a lab host on the lab network (what an IP SAN of it is). */
 export function labAddress(name: string): string {
-    return execFileSync("docker", ["inspect", "-f", "{{(index .NetworkSettings.Networks \"airgap-lab\").IPAddress}}", `airgap-lab-${name}`], { encoding: "utf8" }).trim();
+    return execFileSync(
+        "docker",
+        ["inspect", "-f", '{{(index .NetworkSettings.Networks "airgap-lab").IPAddress}}', `airgap-lab-${name}`],
+        { encoding: "utf8" },
+    ).trim();
 }

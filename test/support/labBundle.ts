@@ -11,12 +11,27 @@ export const labBundleDir = path.join(projectRoot, ".lab", "bundle");
 
 /** Builds the lab bundle with `npm run bundle`'s command unless a verified one is there. Returns its directory. */
 export function ensureLabBundle(): string {
-    if (fs.existsSync(path.join(labBundleDir, "manifest.json")) && verifyBundle(labBundleDir).problems.length === 0) return labBundleDir;
+    if (fs.existsSync(path.join(labBundleDir, "manifest.json")) && verifyBundle(labBundleDir).problems.length === 0)
+        return labBundleDir;
     fs.rmSync(labBundleDir, { recursive: true, force: true });
-    if (!fs.existsSync("/var/lib/apt/lists") || fs.readdirSync("/var/lib/apt/lists").filter((f) => f.endsWith("Packages")).length === 0) {
+    if (
+        !fs.existsSync("/var/lib/apt/lists") ||
+        fs.readdirSync("/var/lib/apt/lists").filter((f) => f.endsWith("Packages")).length === 0
+    ) {
         execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
     }
-    execFileSync(process.execPath, [path.join(projectRoot, "dist", "bundle", "cli.js"), "--out", labBundleDir,
-        "--registry-image", "airgap-registry/registry:2.8", "--image", "airgap-lab/hello:1"], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(
+        process.execPath,
+        [
+            path.join(projectRoot, "dist", "bundle", "cli.js"),
+            "--out",
+            labBundleDir,
+            "--registry-image",
+            "airgap-registry/registry:2.8",
+            "--image",
+            "airgap-lab/hello:1",
+        ],
+        { stdio: ["ignore", "ignore", "inherit"] },
+    );
     return labBundleDir;
 }

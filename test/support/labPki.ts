@@ -16,14 +16,57 @@ export interface LabPki {
 /** CA (ECDSA P-384) + server cert (RSA 2048) with SANs `name`, localhost, 127.0.0.1. */
 export function makeLabPki(name: string): LabPki {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "airgap-lab-pki-"));
-    const ossl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-    ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
-        "-subj", "/CN=airgap-registry lab CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+    const ossl = (...args: string[]) =>
+        execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+    ossl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-384",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=airgap-registry lab CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    );
     ossl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", `/CN=${name}`);
-    fs.writeFileSync(path.join(dir, "ext"), `subjectAltName=DNS:${name},DNS:localhost,IP:127.0.0.1\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\n`);
-    ossl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "ext");
+    fs.writeFileSync(
+        path.join(dir, "ext"),
+        `subjectAltName=DNS:${name},DNS:localhost,IP:127.0.0.1\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\n`,
+    );
+    ossl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "ext",
+    );
     const ca = fs.readFileSync(path.join(dir, "ca.crt"), "utf8");
-    const pki = { ca, chain: fs.readFileSync(path.join(dir, "server.crt"), "utf8") + ca, serverKey: fs.readFileSync(path.join(dir, "server.key"), "utf8") };
+    const pki = {
+        ca,
+        chain: fs.readFileSync(path.join(dir, "server.crt"), "utf8") + ca,
+        serverKey: fs.readFileSync(path.join(dir, "server.key"), "utf8"),
+    };
     fs.rmSync(dir, { recursive: true, force: true });
     return pki;
 }

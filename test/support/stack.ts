@@ -32,14 +32,20 @@ function changeList(steps: Array<{ op: string; urn: string }>): string[] {
 
 /** Reads `pulumi up --json`: one engine event per line (`resourcePreEvent`s, a `summaryEvent`). */
 function parseUpEvents(run: PulumiRun): JsonRun {
-    type Event = { resourcePreEvent?: { metadata: { op: string; urn: string } }; summaryEvent?: { resourceChanges: Record<string, number> } };
-    const events = run.output.split("\n").filter((l) => l.startsWith("{")).flatMap((l): Event[] => {
-        try {
-            return [JSON.parse(l) as Event];
-        } catch {
-            return []; // a diagnostic line on stderr, not an event
-        }
-    });
+    type Event = {
+        resourcePreEvent?: { metadata: { op: string; urn: string } };
+        summaryEvent?: { resourceChanges: Record<string, number> };
+    };
+    const events = run.output
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .flatMap((l): Event[] => {
+            try {
+                return [JSON.parse(l) as Event];
+            } catch {
+                return []; // a diagnostic line on stderr, not an event
+            }
+        });
     return {
         ...run,
         changes: changeList(events.flatMap((e) => (e.resourcePreEvent ? [e.resourcePreEvent.metadata] : []))),
@@ -92,7 +98,9 @@ export class ProjectStack {
 
     /** Replaces the stack's config (keeps the file's encryption salt and secure values). */
     writeConfig(config: Record<string, unknown>): void {
-        const doc = (fs.existsSync(this.configFile) ? YAML.parse(fs.readFileSync(this.configFile, "utf8")) : {}) as Record<string, unknown>;
+        const doc = (
+            fs.existsSync(this.configFile) ? YAML.parse(fs.readFileSync(this.configFile, "utf8")) : {}
+        ) as Record<string, unknown>;
         doc.config = config;
         fs.writeFileSync(this.configFile, YAML.stringify(doc));
     }
@@ -165,7 +173,9 @@ export class ProjectStack {
 
 /** The dev stack's config (Pulumi.dev.yaml), the shape every lab stack starts from. */
 export function devStackConfig(): Record<string, unknown> {
-    const doc = YAML.parse(fs.readFileSync(path.join(projectRoot, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+    const doc = YAML.parse(fs.readFileSync(path.join(projectRoot, "Pulumi.dev.yaml"), "utf8")) as {
+        config: Record<string, unknown>;
+    };
     return structuredClone(doc.config);
 }
 

@@ -9,8 +9,17 @@ import { installMocks, recordingRoot, settle, resetRecorded, RecordedResource } 
 import { existingFile, knownHostsFile } from "../support/fixtures";
 import { shellcheck } from "../support/shellcheck";
 import {
-    BundleManifest, describeFile, manifestName, verifyBundle, bundleContents, PrivateRegistry, InvalidArgumentsError,
-    engineInstallScripts, populateScript, servedName, storageRestoreScript,
+    BundleManifest,
+    describeFile,
+    manifestName,
+    verifyBundle,
+    bundleContents,
+    PrivateRegistry,
+    InvalidArgumentsError,
+    engineInstallScripts,
+    populateScript,
+    servedName,
+    storageRestoreScript,
 } from "../../components/internal";
 import { imageFileName } from "../../bundleWriter/cli";
 
@@ -29,7 +38,9 @@ function makeBundle(): string {
     put("images/team_app_1.tar", "app image bytes");
     put("storage/registry-storage.tar.gz", "storage bytes");
     const manifest: BundleManifest = {
-        version: 1, created: "2026-11-23T00:00:00Z", target: "debian-bookworm",
+        version: 1,
+        created: "2026-11-23T00:00:00Z",
+        target: "debian-bookworm",
         files: [
             describeFile(dir, "registry/registry-image.tar", "registry-image", { ref: "airgap-registry/registry:2.8" }),
             describeFile(dir, "packages/debian/containerd_1.6_amd64.deb", "engine-package", { format: "deb" }),
@@ -47,14 +58,30 @@ describe("bundle manifest verification", () => {
         assert.deepEqual(verifyBundle(makeBundle()).problems, []);
     });
     const cases: Array<[string, (dir: string) => void, RegExp]> = [
-        ["a missing file is named", (d) => fs.rmSync(path.join(d, "images/team_app_1.tar")), /^`bundlePath`: images\/team_app_1\.tar is missing$/],
-        ["an altered file of the same size is named", (d) => fs.writeFileSync(path.join(d, "packages/debian/containerd_1.6_amd64.deb"), "deb TWO"), /^`bundlePath`: packages\/debian\/containerd_1\.6_amd64\.deb does not match its SHA-256 in the manifest \(altered\)$/],
-        ["a truncated file is named", (d) => fs.writeFileSync(path.join(d, "registry/registry-image.tar"), "short"), /^`bundlePath`: registry\/registry-image\.tar has 5 bytes, the manifest says 20/],
-        ["a manifest path leaving the bundle is refused", (d) => {
-            const m = JSON.parse(fs.readFileSync(path.join(d, manifestName), "utf8"));
-            m.files.push({ path: "../../etc/passwd", kind: "image", sha256: "x", size: 1 });
-            fs.writeFileSync(path.join(d, manifestName), JSON.stringify(m));
-        }, /points outside the bundle/],
+        [
+            "a missing file is named",
+            (d) => fs.rmSync(path.join(d, "images/team_app_1.tar")),
+            /^`bundlePath`: images\/team_app_1\.tar is missing$/,
+        ],
+        [
+            "an altered file of the same size is named",
+            (d) => fs.writeFileSync(path.join(d, "packages/debian/containerd_1.6_amd64.deb"), "deb TWO"),
+            /^`bundlePath`: packages\/debian\/containerd_1\.6_amd64\.deb does not match its SHA-256 in the manifest \(altered\)$/,
+        ],
+        [
+            "a truncated file is named",
+            (d) => fs.writeFileSync(path.join(d, "registry/registry-image.tar"), "short"),
+            /^`bundlePath`: registry\/registry-image\.tar has 5 bytes, the manifest says 20/,
+        ],
+        [
+            "a manifest path leaving the bundle is refused",
+            (d) => {
+                const m = JSON.parse(fs.readFileSync(path.join(d, manifestName), "utf8"));
+                m.files.push({ path: "../../etc/passwd", kind: "image", sha256: "x", size: 1 });
+                fs.writeFileSync(path.join(d, manifestName), JSON.stringify(m));
+            },
+            /points outside the bundle/,
+        ],
         ["no manifest", (d) => fs.rmSync(path.join(d, manifestName)), /^`bundlePath`: cannot read .*manifest\.json/],
     ];
     for (const [title, damage, message] of cases) {
@@ -69,11 +96,17 @@ describe("bundle manifest verification", () => {
     it("bundleContents takes the registry image, the package dir, the images and the storage archive", () => {
         const dir = makeBundle();
         const c = bundleContents(dir, verifyBundle(dir).manifest as BundleManifest);
-        assert.deepEqual(c.registryImage, { path: path.join(dir, "registry/registry-image.tar"), ref: "airgap-registry/registry:2.8" });
+        assert.deepEqual(c.registryImage, {
+            path: path.join(dir, "registry/registry-image.tar"),
+            ref: "airgap-registry/registry:2.8",
+        });
         assert.equal(c.enginePackages?.dir, path.join(dir, "packages/debian"));
         assert.equal(c.enginePackages?.format, "deb");
         assert.match(c.enginePackages?.contentHash ?? "", /^[0-9a-f]{64}$/);
-        assert.deepEqual(c.images.map((i) => i.ref), ["team/app:1"]);
+        assert.deepEqual(
+            c.images.map((i) => i.ref),
+            ["team/app:1"],
+        );
         assert.equal(c.storageArchive, path.join(dir, "storage/registry-storage.tar.gz"));
     });
 });
@@ -97,20 +130,38 @@ describe("served names and archive names (table)", () => {
 describe("bundle scripts", () => {
     it("engine install: offline apt, names missing dependencies, records what it added; leaves engines alone", () => {
         const s = engineInstallScripts("/var/lib/r/bundle/packages", "deb", "/var/lib/r/.state");
-        assert.match(s.create, /echo "deb \[trusted=yes\] file:\/var\/lib\/r\/bundle\/packages \.\/" > "\$repo\/sources\.list"/);
-        assert.match(s.create, /-o Dir::Etc::SourceParts=\/nonexistent -o Dir::State::Lists=\$repo\/lists/, "the host's own sources are not used");
-        assert.match(s.create, /apt-get \$apt_opts install -y --no-install-recommends -o Dpkg::Options::=--force-confold 'docker\.io'/);
+        assert.match(
+            s.create,
+            /echo "deb \[trusted=yes\] file:\/var\/lib\/r\/bundle\/packages \.\/" > "\$repo\/sources\.list"/,
+        );
+        assert.match(
+            s.create,
+            /-o Dir::Etc::SourceParts=\/nonexistent -o Dir::State::Lists=\$repo\/lists/,
+            "the host's own sources are not used",
+        );
+        assert.match(
+            s.create,
+            /apt-get \$apt_opts install -y --no-install-recommends -o Dpkg::Options::=--force-confold 'docker\.io'/,
+        );
         assert.match(s.create, /missing dependencies: \$\(grep -oE 'Depends: \[\^ \]\+'/);
         assert.match(s.create, /a container engine is already installed: bundle packages not used/);
-        assert.match(s.delete, /xargs env DEBIAN_FRONTEND=noninteractive apt-get remove -y < '\/var\/lib\/r\/\.state\/engine-packages-added'/);
+        assert.match(
+            s.delete,
+            /xargs env DEBIAN_FRONTEND=noninteractive apt-get remove -y < '\/var\/lib\/r\/\.state\/engine-packages-added'/,
+        );
         const rpm = engineInstallScripts("/p", "rpm", "/s");
         assert.match(rpm.create, /dnf install -y --disablerepo='\*' --nogpgcheck '\/p'\/\*\.rpm/);
     });
     it("restore only into an empty data directory", () => {
-        assert.match(storageRestoreScript("/var/lib/r", "/var/lib/r/images/s.tar.gz"), /is not empty: storage archive not restored, existing data kept/);
+        assert.match(
+            storageRestoreScript("/var/lib/r", "/var/lib/r/images/s.tar.gz"),
+            /is not empty: storage archive not restored, existing data kept/,
+        );
     });
     it("population: password and CA on stdin; no password on any command line", () => {
-        const s = populateScript(5443, "ci", [{ ref: "team/app:1", archivePath: "/var/lib/r/images/serve-team-app-1.tar" }]);
+        const s = populateScript(5443, "ci", [
+            { ref: "team/app:1", archivePath: "/var/lib/r/images/serve-team-app-1.tar" },
+        ]);
         assert.match(s, /^IFS= read -r password$/m);
         assert.match(s, /--password-stdin/);
         assert.doesNotMatch(s, /-u "|--password[ =]/);
@@ -121,7 +172,10 @@ describe("bundle scripts", () => {
         "engine install deb (delete)": engineInstallScripts("/p", "deb", "/s").delete,
         "engine install rpm (create)": engineInstallScripts("/p", "rpm", "/s").create,
         "storage restore": storageRestoreScript("/d", "/d/a.tgz"),
-        "populate": populateScript(5443, "ci", [{ ref: "team/app:1", archivePath: "/a.tar" }, { ref: "b", archivePath: "/b.tar" }]),
+        populate: populateScript(5443, "ci", [
+            { ref: "team/app:1", archivePath: "/a.tar" },
+            { ref: "b", archivePath: "/b.tar" },
+        ]),
     })) {
         it(`shellcheck: ${name}`, () => assert.equal(shellcheck(`#!/bin/sh\n${text}`), ""));
     }
@@ -131,7 +185,13 @@ describe("PrivateRegistry with a bundle", () => {
     const key = existingFile();
     const knownHosts = knownHostsFile();
     const args = (bundlePath: string) => ({
-        host: { address: "registry.lab", privateKeyPath: key, knownHostsPath: knownHosts, names: ["registry.lab"], port: 5443 },
+        host: {
+            address: "registry.lab",
+            privateKeyPath: key,
+            knownHostsPath: knownHosts,
+            names: ["registry.lab"],
+            port: 5443,
+        },
         users: [{ name: "ci" }],
         bundlePath,
     });
@@ -145,19 +205,39 @@ describe("PrivateRegistry with a bundle", () => {
             assert.ok(r, `${n} missing`);
             return r;
         };
-        assert.deepEqual(all.filter((r) => r.parent.endsWith("::b-host")).map((r) => r.name), [
-            "b-host-facts", "b-host-data-dir", "b-host-engine-packages", "b-host-engine-install", "b-host-engine",
-            "b-host-daemon-json", "b-host-storage-archive", "b-host-storage-restore", "b-host-image-archive", "b-host-image",
-        ]);
+        assert.deepEqual(
+            all.filter((r) => r.parent.endsWith("::b-host")).map((r) => r.name),
+            [
+                "b-host-facts",
+                "b-host-data-dir",
+                "b-host-engine-packages",
+                "b-host-engine-install",
+                "b-host-engine",
+                "b-host-daemon-json",
+                "b-host-storage-archive",
+                "b-host-storage-restore",
+                "b-host-image-archive",
+                "b-host-image",
+            ],
+        );
         assert.equal(get("b-host-engine-packages").type, "command:remote:CopyToRemote");
-        assert.match(get("b-host-engine-packages").inputs.remotePath, /^\/var\/lib\/airgap-registry\/bundle\/packages-[0-9a-f]{12}$/);
+        assert.match(
+            get("b-host-engine-packages").inputs.remotePath,
+            /^\/var\/lib\/airgap-registry\/bundle\/packages-[0-9a-f]{12}$/,
+        );
         // The copied directory lands inside remotePath, under its own name (packages/debian -> .../debian).
-        assert.match(get("b-host-engine-install").inputs.create, new RegExp(`file:${get("b-host-engine-packages").inputs.remotePath}/debian \\./`));
+        assert.match(
+            get("b-host-engine-install").inputs.create,
+            new RegExp(`file:${get("b-host-engine-packages").inputs.remotePath}/debian \\./`),
+        );
         assert.match(get("b-host-image").inputs.create, /docker image inspect 'airgap-registry\/registry:2\.8'/);
-        assert.deepEqual(all.filter((r) => r.parent.endsWith("::b-images")).map((r) => [r.type, r.name]), [
-            ["command:remote:CopyToRemote", "b-images-archive-team-app-1"],
-            ["command:remote:Command", "b-images-push"],
-        ]);
+        assert.deepEqual(
+            all.filter((r) => r.parent.endsWith("::b-images")).map((r) => [r.type, r.name]),
+            [
+                ["command:remote:CopyToRemote", "b-images-archive-team-app-1"],
+                ["command:remote:Command", "b-images-push"],
+            ],
+        );
         const push = get("b-images-push");
         assert.ok(push.secretInputs.includes("stdin"), "password + CA reach the host as a secret stdin");
         assert.match(push.inputs.stdin, /^SECRET-password-b-registry-password-ci\n-----BEGIN CERTIFICATE-----/);
@@ -166,22 +246,35 @@ describe("PrivateRegistry with a bundle", () => {
     it("a tampered bundle fails before anything is registered, naming the file", () => {
         const dir = makeBundle();
         fs.appendFileSync(path.join(dir, "images/team_app_1.tar"), "tampered");
-        assert.throws(() => new PrivateRegistry("bad-bundle", args(dir)), (err: unknown) =>
-            err instanceof InvalidArgumentsError && /`bundlePath`: images\/team_app_1\.tar has 23 bytes, the manifest says 15/.test(err.message));
+        assert.throws(
+            () => new PrivateRegistry("bad-bundle", args(dir)),
+            (err: unknown) =>
+                err instanceof InvalidArgumentsError &&
+                /`bundlePath`: images\/team_app_1\.tar has 23 bytes, the manifest says 15/.test(err.message),
+        );
     });
     it("two bundle images served under one name are refused at preview, both named", () => {
         const dir = makeBundle();
         fs.writeFileSync(path.join(dir, "images/team-app_1.tar"), "other app bytes");
         const manifest = JSON.parse(fs.readFileSync(path.join(dir, manifestName), "utf8")) as BundleManifest;
-        (manifest.files as BundleManifest["files"][number][]).push(describeFile(dir, "images/team-app_1.tar", "image", { ref: "team-app:1" }));
+        (manifest.files as BundleManifest["files"][number][]).push(
+            describeFile(dir, "images/team-app_1.tar", "image", { ref: "team-app:1" }),
+        );
         fs.writeFileSync(path.join(dir, manifestName), JSON.stringify(manifest));
-        assert.throws(() => new PrivateRegistry("same-name", args(dir)), (err: unknown) =>
-            err instanceof InvalidArgumentsError &&
-            /`bundlePath`: images\/team-app_1\.tar holds "team-app:1" is served under the same name \(team-app-1\) as `bundlePath`: images\/team_app_1\.tar holds "team\/app:1"/.test(err.message));
+        assert.throws(
+            () => new PrivateRegistry("same-name", args(dir)),
+            (err: unknown) =>
+                err instanceof InvalidArgumentsError &&
+                /`bundlePath`: images\/team-app_1\.tar holds "team-app:1" is served under the same name \(team-app-1\) as `bundlePath`: images\/team_app_1\.tar holds "team\/app:1"/.test(
+                    err.message,
+                ),
+        );
         // The positive twin: the same bundle without the second image passes (the test above).
     });
     it("a bundle and a registry image archive together are refused", () => {
-        assert.throws(() => new PrivateRegistry("both", { ...args(makeBundle()), registryImageArchive: key }),
-            /`bundlePath` and `registryImage`\/`registryImageArchive` are mutually exclusive/);
+        assert.throws(
+            () => new PrivateRegistry("both", { ...args(makeBundle()), registryImageArchive: key }),
+            /`bundlePath` and `registryImage`\/`registryImageArchive` are mutually exclusive/,
+        );
     });
 });

@@ -3,15 +3,32 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as YAML from "yaml";
-import { installMocks, recordingRoot, settle, resetRecorded, valueOf, mockSecrets, RecordedResource } from "../support/mocks";
+import {
+    installMocks,
+    recordingRoot,
+    settle,
+    resetRecorded,
+    valueOf,
+    mockSecrets,
+    RecordedResource,
+} from "../support/mocks";
 import { existingFile, fixtureHostKey, pemFixtures, knownHostsFile } from "../support/fixtures";
-import { CertificateAuthority, ClientTrust, PrivateRegistry, PrivateRegistryArgs, HostPreparation, RegistryCertificate, RegistryContainer } from "../../components";
+import {
+    CertificateAuthority,
+    ClientTrust,
+    PrivateRegistry,
+    PrivateRegistryArgs,
+    HostPreparation,
+    RegistryCertificate,
+    RegistryContainer,
+} from "../../components";
 
 installMocks();
 
 const key = existingFile();
 const knownHosts = knownHostsFile();
-const children = (all: RecordedResource[], parentName: string) => all.filter((r) => r.parent.endsWith(`::${parentName}`));
+const children = (all: RecordedResource[], parentName: string) =>
+    all.filter((r) => r.parent.endsWith(`::${parentName}`));
 const byName = (all: RecordedResource[], name: string) => {
     const r = all.find((x) => x.name === name);
     assert.ok(r, `resource ${name} was not registered`);
@@ -20,10 +37,25 @@ const byName = (all: RecordedResource[], name: string) => {
 
 function registryArgs(overrides: Partial<PrivateRegistryArgs> = {}): PrivateRegistryArgs {
     return {
-        host: { address: "registry.lab", privateKeyPath: key, knownHostsPath: knownHosts, names: ["registry.lab"], ips: ["10.10.0.2"], port: 5443 },
+        host: {
+            address: "registry.lab",
+            privateKeyPath: key,
+            knownHostsPath: knownHosts,
+            names: ["registry.lab"],
+            ips: ["10.10.0.2"],
+            port: 5443,
+        },
         clients: [
             { name: "client-a", address: "client-a.lab", privateKeyPath: key, knownHostsPath: knownHosts },
-            { name: "client-b", address: "client-b.lab", privateKeyPath: key, knownHostsPath: knownHosts, osFamily: "rhel", hostsEntry: true, engines: ["docker", "containerd"] },
+            {
+                name: "client-b",
+                address: "client-b.lab",
+                privateKeyPath: key,
+                knownHostsPath: knownHosts,
+                osFamily: "rhel",
+                hostsEntry: true,
+                engines: ["docker", "containerd"],
+            },
         ],
         users: [{ name: "ci" }, { name: "ops", password: "given-SECRET-pw" }],
         bastion: { address: "127.0.0.1", sshPort: 2222, privateKeyPath: key, knownHostsPath: knownHosts },
@@ -35,16 +67,23 @@ describe("HostPreparation", () => {
     it("one SSH step per concern, in order, parented to the component", async () => {
         resetRecorded();
         const root = recordingRoot("host-default");
-        new HostPreparation("hp", { ssh: { address: "10.0.0.9", privateKeyPath: key, knownHostsPath: knownHosts } }, { parent: root });
+        new HostPreparation(
+            "hp",
+            { ssh: { address: "10.0.0.9", privateKeyPath: key, knownHostsPath: knownHosts } },
+            { parent: root },
+        );
         const all = await settle();
         const mine = children(all, "hp");
-        assert.deepEqual(mine.map((r) => [r.type, r.name]), [
-            ["command:remote:Command", "hp-facts"],
-            ["command:remote:Command", "hp-data-dir"],
-            ["command:remote:Command", "hp-engine"],
-            ["command:remote:Command", "hp-daemon-json"],
-            ["command:remote:Command", "hp-image"],
-        ]);
+        assert.deepEqual(
+            mine.map((r) => [r.type, r.name]),
+            [
+                ["command:remote:Command", "hp-facts"],
+                ["command:remote:Command", "hp-data-dir"],
+                ["command:remote:Command", "hp-engine"],
+                ["command:remote:Command", "hp-daemon-json"],
+                ["command:remote:Command", "hp-image"],
+            ],
+        );
         for (const r of mine) {
             assert.equal(r.inputs.connection.host, "10.0.0.9");
             assert.equal(r.inputs.connection.port, 22);
@@ -52,23 +91,53 @@ describe("HostPreparation", () => {
         }
         // daemon.json: the host's keys kept, ours merged in, written from stdin.
         const daemon = JSON.parse(byName(all, "hp-daemon-json").inputs.stdin);
-        assert.deepEqual(daemon, { debug: true, "log-opts": { labels: "team", "max-size": "10m", "max-file": "3" }, "live-restore": true, "log-driver": "json-file" });
+        assert.deepEqual(daemon, {
+            debug: true,
+            "log-opts": { labels: "team", "max-size": "10m", "max-file": "3" },
+            "live-restore": true,
+            "log-driver": "json-file",
+        });
         assert.match(byName(all, "hp-data-dir").inputs.create, /mkdir -p '\/var\/lib\/airgap-registry'\/data/);
-        assert.match(byName(all, "hp-data-dir").inputs.delete, /registry data kept in \/var\/lib\/airgap-registry\/data/);
+        assert.match(
+            byName(all, "hp-data-dir").inputs.delete,
+            /registry data kept in \/var\/lib\/airgap-registry\/data/,
+        );
         assert.doesNotMatch(byName(all, "hp-data-dir").inputs.delete, /rm -rf '\/var\/lib\/airgap-registry'\/data/);
     });
     it("optional steps, the image archive copied by content hash, and a bastion", async () => {
         resetRecorded();
         const root = recordingRoot("host-full");
         const archive = existingFile("registry-image.tar");
-        new HostPreparation("hq", {
-            ssh: { address: "10.0.0.9", privateKeyPath: key, knownHostsPath: knownHosts, bastion: { address: "127.0.0.1", sshPort: 2222, privateKeyPath: key, knownHostsPath: knownHosts } },
-            dockerGroupUsers: ["ops"], selinuxPermissive: true, registryImageArchive: archive, removeDataOnDestroy: true,
-        }, { parent: root });
+        new HostPreparation(
+            "hq",
+            {
+                ssh: {
+                    address: "10.0.0.9",
+                    privateKeyPath: key,
+                    knownHostsPath: knownHosts,
+                    bastion: { address: "127.0.0.1", sshPort: 2222, privateKeyPath: key, knownHostsPath: knownHosts },
+                },
+                dockerGroupUsers: ["ops"],
+                selinuxPermissive: true,
+                registryImageArchive: archive,
+                removeDataOnDestroy: true,
+            },
+            { parent: root },
+        );
         const all = await settle();
-        assert.deepEqual(children(all, "hq").map((r) => r.name), [
-            "hq-facts", "hq-data-dir", "hq-engine", "hq-docker-group", "hq-selinux", "hq-daemon-json", "hq-image-archive", "hq-image",
-        ]);
+        assert.deepEqual(
+            children(all, "hq").map((r) => r.name),
+            [
+                "hq-facts",
+                "hq-data-dir",
+                "hq-engine",
+                "hq-docker-group",
+                "hq-selinux",
+                "hq-daemon-json",
+                "hq-image-archive",
+                "hq-image",
+            ],
+        );
         const copy = byName(all, "hq-image-archive");
         assert.equal(copy.type, "command:remote:CopyToRemote");
         assert.equal(copy.inputs.remotePath, "/var/lib/airgap-registry/images/registry-image.tar");
@@ -77,7 +146,11 @@ describe("HostPreparation", () => {
         assert.deepEqual(byName(all, "hq-facts").inputs.connection.proxy.host, "127.0.0.1");
         assert.deepEqual(byName(all, "hq-facts").inputs.connection.proxy.port, 2222);
         assert.equal(byName(all, "hq-facts").inputs.connection.hostKey, fixtureHostKey);
-        assert.equal(byName(all, "hq-facts").inputs.connection.proxy.hostKey, fixtureHostKey, "the bastion is verified too");
+        assert.equal(
+            byName(all, "hq-facts").inputs.connection.proxy.hostKey,
+            fixtureHostKey,
+            "the bastion is verified too",
+        );
         assert.match(byName(all, "hq-data-dir").inputs.delete, /rm -rf '\/var\/lib\/airgap-registry'\/data/);
     });
 });
@@ -96,18 +169,21 @@ describe("RegistryContainer", () => {
         const root = recordingRoot("reg-docker");
         const reg = new RegistryContainer("rc", base(), { parent: root });
         const all = await settle();
-        assert.deepEqual(children(all, "rc").map((r) => [r.type, r.name]), [
-            ["random:index/randomPassword:RandomPassword", "rc-password-ci"],
-            ["random:index/randomPassword:RandomPassword", "rc-http-secret"],
-            ["command:remote:Command", "rc-cert-chain"],
-            ["command:remote:Command", "rc-server-key"],
-            ["command:remote:Command", "rc-config"],
-            ["command:remote:Command", "rc-htpasswd"],
-            ["pulumi:providers:docker", "rc-docker"],
-            ["command:remote:Command", "rc-handover"],
-            ["docker:index/container:Container", "rc-container"],
-            ["command:remote:Command", "rc-ready"],
-        ]);
+        assert.deepEqual(
+            children(all, "rc").map((r) => [r.type, r.name]),
+            [
+                ["random:index/randomPassword:RandomPassword", "rc-password-ci"],
+                ["random:index/randomPassword:RandomPassword", "rc-http-secret"],
+                ["command:remote:Command", "rc-cert-chain"],
+                ["command:remote:Command", "rc-server-key"],
+                ["command:remote:Command", "rc-config"],
+                ["command:remote:Command", "rc-htpasswd"],
+                ["pulumi:providers:docker", "rc-docker"],
+                ["command:remote:Command", "rc-handover"],
+                ["docker:index/container:Container", "rc-container"],
+                ["command:remote:Command", "rc-ready"],
+            ],
+        );
         const provider = byName(all, "rc-docker").inputs;
         assert.equal(provider.host, "ssh://root@registry.lab:22");
         assert.ok(provider.sshOpts.includes(key));
@@ -131,18 +207,37 @@ describe("RegistryContainer", () => {
         ]);
         assert.equal(c.labels[0].label, "airgap-registry.content-sha256");
         assert.equal(c.labels[0].value, await valueOf(reg.contentHash));
-        assert.deepEqual(c.healthcheck.tests, ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:5001/debug/health"]);
+        assert.deepEqual(c.healthcheck.tests, [
+            "CMD",
+            "wget",
+            "-q",
+            "-O",
+            "/dev/null",
+            "http://127.0.0.1:5001/debug/health",
+        ]);
         assert.equal(c.image, "registry:2");
         // A container the cli runtime left (its label says so) is removed before the provider's is created.
         assert.match(byName(all, "rc-handover").inputs.create, /= cli \]; then\n  docker rm -f 'airgap-registry'/);
         // Files: key 0600, config rendered with the generated http secret, htpasswd with both users.
         assert.match(byName(all, "rc-server-key").inputs.create, /chmod 0600/);
         assert.equal(byName(all, "rc-server-key").inputs.stdin, mockSecrets.privateKey("server"));
-        assert.equal(YAML.parse(byName(all, "rc-config").inputs.stdin).http.secret, mockSecrets.password("rc-http-secret"));
-        assert.deepEqual(byName(all, "rc-htpasswd").inputs.stdin.trimEnd().split("\n").map((l: string) => l.split(":")[0]), ["ci", "ops"]);
+        assert.equal(
+            YAML.parse(byName(all, "rc-config").inputs.stdin).http.secret,
+            mockSecrets.password("rc-http-secret"),
+        );
+        assert.deepEqual(
+            byName(all, "rc-htpasswd")
+                .inputs.stdin.trimEnd()
+                .split("\n")
+                .map((l: string) => l.split(":")[0]),
+            ["ci", "ops"],
+        );
         assert.equal(byName(all, "rc-ready").inputs.stdin, pemFixtures().caCert);
         for (const secretFile of ["rc-server-key", "rc-config", "rc-htpasswd"]) {
-            assert.ok(byName(all, secretFile).secretInputs.includes("stdin"), `${secretFile} stdin reaches the provider as a secret`);
+            assert.ok(
+                byName(all, secretFile).secretInputs.includes("stdin"),
+                `${secretFile} stdin reaches the provider as a secret`,
+            );
         }
         assert.ok(!byName(all, "rc-cert-chain").secretInputs.includes("stdin"), "the public chain is not a secret");
         const creds = await valueOf(reg.credentials);
@@ -166,7 +261,10 @@ describe("RegistryContainer", () => {
         assert.match(run.inputs.create, /--label 'airgap-registry\.content-sha256=[0-9a-f]{64}'/);
         assert.match(run.inputs.create, /--label airgap-registry\.runtime=cli/);
         // Delete removes only a container the cli runtime started (not the docker provider's after a switch).
-        assert.match(run.inputs.delete, /podman inspect --format '\{\{index \.Config\.Labels "airgap-registry\.runtime"\}\}' 'airgap-registry'.*= cli \]; then podman rm -f 'airgap-registry'/);
+        assert.match(
+            run.inputs.delete,
+            /podman inspect --format '\{\{index \.Config\.Labels "airgap-registry\.runtime"\}\}' 'airgap-registry'.*= cli \]; then podman rm -f 'airgap-registry'/,
+        );
     });
 });
 
@@ -176,29 +274,58 @@ describe("PrivateRegistry", () => {
         const root = recordingRoot("pr-main");
         const reg = new PrivateRegistry("reg", registryArgs(), { parent: root });
         const all = await settle();
-        assert.deepEqual(children(all, "reg").map((r) => [r.type, r.name]), [
-            ["airgap-registry:pki:CertificateAuthority", "reg-ca"],
-            ["airgap-registry:pki:RegistryCertificate", "reg-cert"],
-            ["airgap-registry:host:HostPreparation", "reg-host"],
-            ["airgap-registry:registry:RegistryContainer", "reg-registry"],
-            ["airgap-registry:trust:ClientTrust", "reg-trust-client-a"],
-            ["airgap-registry:trust:ClientTrust", "reg-trust-client-b"],
-        ]);
+        assert.deepEqual(
+            children(all, "reg").map((r) => [r.type, r.name]),
+            [
+                ["airgap-registry:pki:CertificateAuthority", "reg-ca"],
+                ["airgap-registry:pki:RegistryCertificate", "reg-cert"],
+                ["airgap-registry:host:HostPreparation", "reg-host"],
+                ["airgap-registry:registry:RegistryContainer", "reg-registry"],
+                ["airgap-registry:trust:ClientTrust", "reg-trust-client-a"],
+                ["airgap-registry:trust:ClientTrust", "reg-trust-client-b"],
+            ],
+        );
         // root, PrivateRegistry, CA (3), certificate (4), host (6), registry (11), client-a (5), client-b (6)
         assert.equal(all.length, 1 + 1 + 3 + 4 + 6 + 11 + 5 + 6, "resource count");
-        assert.deepEqual(children(all, "reg-trust-client-a").map((r) => r.name), [
-            "reg-trust-client-a-os-trust", "reg-trust-client-a-certs-d-registry.lab-5443", "reg-trust-client-a-certs-d-10.10.0.2-5443", "reg-trust-client-a-check",
-        ]);
-        assert.deepEqual(children(all, "reg-trust-client-b").map((r) => r.name), [
-            "reg-trust-client-b-os-trust", "reg-trust-client-b-certs-d-registry.lab-5443", "reg-trust-client-b-certs-d-10.10.0.2-5443", "reg-trust-client-b-hosts", "reg-trust-client-b-check",
-        ]);
+        assert.deepEqual(
+            children(all, "reg-trust-client-a").map((r) => r.name),
+            [
+                "reg-trust-client-a-os-trust",
+                "reg-trust-client-a-certs-d-registry.lab-5443",
+                "reg-trust-client-a-certs-d-10.10.0.2-5443",
+                "reg-trust-client-a-check",
+            ],
+        );
+        assert.deepEqual(
+            children(all, "reg-trust-client-b").map((r) => r.name),
+            [
+                "reg-trust-client-b-os-trust",
+                "reg-trust-client-b-certs-d-registry.lab-5443",
+                "reg-trust-client-b-certs-d-10.10.0.2-5443",
+                "reg-trust-client-b-hosts",
+                "reg-trust-client-b-check",
+            ],
+        );
         assert.match(byName(all, "reg-trust-client-b-os-trust").inputs.create, /^family=rhel$/m);
-        assert.match(byName(all, "reg-trust-client-a-certs-d-registry.lab-5443").inputs.create, /'\/etc\/docker\/certs\.d\/registry\.lab:5443\/ca\.crt'/);
-        assert.match(byName(all, "reg-trust-client-b-certs-d-registry.lab-5443").inputs.create, /'\/etc\/containerd\/certs\.d\/registry\.lab:5443\/hosts\.toml'/);
+        assert.match(
+            byName(all, "reg-trust-client-a-certs-d-registry.lab-5443").inputs.create,
+            /'\/etc\/docker\/certs\.d\/registry\.lab:5443\/ca\.crt'/,
+        );
+        assert.match(
+            byName(all, "reg-trust-client-b-certs-d-registry.lab-5443").inputs.create,
+            /'\/etc\/containerd\/certs\.d\/registry\.lab:5443\/hosts\.toml'/,
+        );
         assert.doesNotMatch(byName(all, "reg-trust-client-a-certs-d-registry.lab-5443").inputs.create, /containerd/);
-        assert.match(byName(all, "reg-trust-client-b-hosts").inputs.create, /10\.10\.0\.2 registry\.lab # airgap-registry:airgap-registry-ca/);
+        assert.match(
+            byName(all, "reg-trust-client-b-hosts").inputs.create,
+            /10\.10\.0\.2 registry\.lab # airgap-registry:airgap-registry-ca/,
+        );
         assert.equal(byName(all, "reg-trust-client-a-os-trust").inputs.stdin, pemFixtures().caCert);
-        assert.equal(byName(all, "reg-trust-client-a-check").inputs.connection.proxy.port, 2222, "the shared bastion reaches clients too");
+        assert.equal(
+            byName(all, "reg-trust-client-a-check").inputs.connection.proxy.port,
+            2222,
+            "the shared bastion reaches clients too",
+        );
         assert.deepEqual(byName(all, "reg-cert-csr").inputs.dnsNames, ["registry.lab", "localhost"]);
         assert.deepEqual(byName(all, "reg-cert-csr").inputs.ipAddresses, ["10.10.0.2", "127.0.0.1"]);
         assert.equal(await valueOf(reg.endpoint), "registry.lab:5443");
@@ -218,7 +345,10 @@ describe("PrivateRegistry", () => {
         assert.equal(reg.images, undefined, "no bundle images, no population");
         assert.deepEqual(Object.keys(reg.clientTrusts), ["client-a", "client-b"]);
         assert.ok(reg.clientTrusts["client-b"] instanceof ClientTrust);
-        assert.match(await valueOf(reg.clientTrusts["client-b"].certsDirs.apply((d) => d.join(" "))), /\/etc\/containerd\/certs\.d\/registry\.lab:5443/);
+        assert.match(
+            await valueOf(reg.clientTrusts["client-b"].certsDirs.apply((d) => d.join(" "))),
+            /\/etc\/containerd\/certs\.d\/registry\.lab:5443/,
+        );
     });
     it("re-ordering clients changes no resource name", async () => {
         resetRecorded();
@@ -226,9 +356,19 @@ describe("PrivateRegistry", () => {
         const first = (await settle()).map((r) => `${r.type}::${r.name}`).sort();
         resetRecorded();
         const args = registryArgs();
-        new PrivateRegistry("ord", { ...args, clients: [...(args.clients ?? [])].reverse() }, { parent: recordingRoot("pr-order-2") });
-        const second = (await settle()).map((r) => `${r.type}::${r.name}`).filter((n) => !n.startsWith("test:")).sort();
-        assert.deepEqual(second, first.filter((n) => !n.startsWith("test:")));
+        new PrivateRegistry(
+            "ord",
+            { ...args, clients: [...(args.clients ?? [])].reverse() },
+            { parent: recordingRoot("pr-order-2") },
+        );
+        const second = (await settle())
+            .map((r) => `${r.type}::${r.name}`)
+            .filter((n) => !n.startsWith("test:"))
+            .sort();
+        assert.deepEqual(
+            second,
+            first.filter((n) => !n.startsWith("test:")),
+        );
     });
     it("no secret value appears in any command text, connection aside", async () => {
         resetRecorded();
@@ -243,7 +383,13 @@ describe("PrivateRegistry", () => {
         const commands = all.filter((r) => r.type.startsWith("command:"));
         assert.ok(commands.length > 10);
         for (const c of commands) {
-            const texts = [c.inputs.create, c.inputs.delete, c.inputs.update, JSON.stringify(c.inputs.environment ?? {}), JSON.stringify(c.inputs.triggers ?? [])];
+            const texts = [
+                c.inputs.create,
+                c.inputs.delete,
+                c.inputs.update,
+                JSON.stringify(c.inputs.environment ?? {}),
+                JSON.stringify(c.inputs.triggers ?? []),
+            ];
             for (const s of secrets) {
                 for (const t of texts) {
                     assert.ok(!(t ?? "").includes(s), `${c.name} carries a secret in its command text`);

@@ -16,7 +16,8 @@ describe("an existing CA is checked before anything is created", () => {
     it("a key that does not match its certificate fails with the fields named", () => {
         const errors = errorsFor("mismatch");
         assert.ok(errors.length > 0, "the mismatch must fail");
-        for (const e of errors) assert.match(e, /`ca\.existing\.keyPem` does not match the certificate in `ca\.existing\.certPem`/);
+        for (const e of errors)
+            assert.match(e, /`ca\.existing\.keyPem` does not match the certificate in `ca\.existing\.certPem`/);
     });
     it("a certificate that is not a CA fails with the field named", () => {
         const errors = errorsFor("leaf");

@@ -3,7 +3,13 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as crypto from "crypto";
-import { hostKeyProblem, keysForHost, knownHostsName, parseKnownHosts, preferredHostKey } from "../../components/ssh/knownHosts";
+import {
+    hostKeyProblem,
+    keysForHost,
+    knownHostsName,
+    parseKnownHosts,
+    preferredHostKey,
+} from "../../components/ssh/knownHosts";
 import { fixtureHostKey } from "../support/fixtures";
 
 // SSH host keys from public-key lines and known_hosts files: what every connection is pinned to.
@@ -59,11 +65,13 @@ describe("known hosts", () => {
         assert.deepEqual(keysForHost(entries, "registry.lab", 2222), []);
     });
     it("reports malformed lines and unsupported markers by line number", () => {
-        const { entries, problems } = parseKnownHosts(`host ssh-ed25519\n@cert-authority * ${fixtureHostKey}\nok ${fixtureHostKey}\nx ssh-foo AAAA\n`);
+        const { entries, problems } = parseKnownHosts(
+            `host ssh-ed25519\n@cert-authority * ${fixtureHostKey}\nok ${fixtureHostKey}\nx ssh-foo AAAA\n`,
+        );
         assert.deepEqual(problems, [
             "line 1: expected `<hosts> <type> <base64>`",
             "line 2: the @cert-authority marker is not supported",
-            "line 4: has an unsupported key type \"ssh-foo\" (supported: ssh-ed25519, ecdsa-sha2-nistp521, ecdsa-sha2-nistp384, ecdsa-sha2-nistp256, ssh-rsa)",
+            'line 4: has an unsupported key type "ssh-foo" (supported: ssh-ed25519, ecdsa-sha2-nistp521, ecdsa-sha2-nistp384, ecdsa-sha2-nistp256, ssh-rsa)',
         ]);
         assert.equal(entries.length, 1);
     });

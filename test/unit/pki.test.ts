@@ -4,22 +4,46 @@ import { describe, it, before } from "node:test";
 import * as assert from "node:assert/strict";
 import { installMocks, recordingRoot, settle, resetRecorded, valueOf } from "../support/mocks";
 import { pemFixtures } from "../support/fixtures";
-import { CertificateAuthority, RegistryCertificate, registrySans, registryEndpoints, checkExistingCa, certificateFacts } from "../../components/internal";
+import {
+    CertificateAuthority,
+    RegistryCertificate,
+    registrySans,
+    registryEndpoints,
+    checkExistingCa,
+    certificateFacts,
+} from "../../components/internal";
 
 installMocks();
 
 describe("registrySans (table)", () => {
     const cases: Array<[string, string[], string[], { dnsNames: string[]; ipAddresses: string[] }]> = [
-        ["adds localhost and 127.0.0.1", ["registry.lab"], ["10.0.0.5"], { dnsNames: ["registry.lab", "localhost"], ipAddresses: ["10.0.0.5", "127.0.0.1"] }],
-        ["drops duplicates, case-insensitive", ["Registry.LAB", "registry.lab", "localhost"], ["127.0.0.1"], { dnsNames: ["registry.lab", "localhost"], ipAddresses: ["127.0.0.1"] }],
-        ["IP-only registry", [], ["192.0.2.10", "2001:db8::1"], { dnsNames: ["localhost"], ipAddresses: ["192.0.2.10", "2001:db8::1", "127.0.0.1"] }],
+        [
+            "adds localhost and 127.0.0.1",
+            ["registry.lab"],
+            ["10.0.0.5"],
+            { dnsNames: ["registry.lab", "localhost"], ipAddresses: ["10.0.0.5", "127.0.0.1"] },
+        ],
+        [
+            "drops duplicates, case-insensitive",
+            ["Registry.LAB", "registry.lab", "localhost"],
+            ["127.0.0.1"],
+            { dnsNames: ["registry.lab", "localhost"], ipAddresses: ["127.0.0.1"] },
+        ],
+        [
+            "IP-only registry",
+            [],
+            ["192.0.2.10", "2001:db8::1"],
+            { dnsNames: ["localhost"], ipAddresses: ["192.0.2.10", "2001:db8::1", "127.0.0.1"] },
+        ],
     ];
     for (const [title, names, ips, want] of cases) {
         it(title, () => assert.deepEqual(registrySans(names, ips), want));
     }
     it("endpoints: names then IPs, IPv6 bracketed, no loopback", () => {
         assert.deepEqual(registryEndpoints(["registry.lab"], ["10.0.0.5", "2001:db8::1"], 5443), [
-            "registry.lab:5443", "10.0.0.5:5443", "[2001:db8::1]:5443",
+            "registry.lab:5443",
+            "10.0.0.5:5443",
+            "[2001:db8::1]:5443",
         ]);
     });
 });
@@ -56,11 +80,18 @@ describe("CertificateAuthority", () => {
         const ca = new CertificateAuthority("ca1", {}, { parent: root });
         const resources = await settle();
         const mine = resources.filter((r) => r.name.startsWith("ca1"));
-        assert.deepEqual(mine.map((r) => [r.type, r.name, r.parent]), [
-            ["airgap-registry:pki:CertificateAuthority", "ca1", "test:index:Root::pki-default"],
-            ["tls:index/privateKey:PrivateKey", "ca1-key", "airgap-registry:pki:CertificateAuthority::ca1"],
-            ["tls:index/selfSignedCert:SelfSignedCert", "ca1-cert", "airgap-registry:pki:CertificateAuthority::ca1"],
-        ]);
+        assert.deepEqual(
+            mine.map((r) => [r.type, r.name, r.parent]),
+            [
+                ["airgap-registry:pki:CertificateAuthority", "ca1", "test:index:Root::pki-default"],
+                ["tls:index/privateKey:PrivateKey", "ca1-key", "airgap-registry:pki:CertificateAuthority::ca1"],
+                [
+                    "tls:index/selfSignedCert:SelfSignedCert",
+                    "ca1-cert",
+                    "airgap-registry:pki:CertificateAuthority::ca1",
+                ],
+            ],
+        );
         assert.deepEqual(mine[1].inputs, { algorithm: "RSA", rsaBits: 4096 });
         const cert = mine[2].inputs;
         assert.equal(cert.isCaCertificate, true);
@@ -72,28 +103,62 @@ describe("CertificateAuthority", () => {
     it("ECDSA with a full subject", async () => {
         resetRecorded();
         const root = recordingRoot("pki-ecdsa");
-        new CertificateAuthority("ca2", {
-            keyAlgorithm: "ECDSA", ecdsaCurve: "P256", validityHours: 1000,
-            subject: { commonName: "Lab CA", organization: "Lab", organizationalUnit: "Ops", country: "DE", province: "BY", locality: "Munich" },
-        }, { parent: root });
+        new CertificateAuthority(
+            "ca2",
+            {
+                keyAlgorithm: "ECDSA",
+                ecdsaCurve: "P256",
+                validityHours: 1000,
+                subject: {
+                    commonName: "Lab CA",
+                    organization: "Lab",
+                    organizationalUnit: "Ops",
+                    country: "DE",
+                    province: "BY",
+                    locality: "Munich",
+                },
+            },
+            { parent: root },
+        );
         const resources = await settle();
-        assert.deepEqual(resources.find((r) => r.name === "ca2-key")?.inputs, { algorithm: "ECDSA", ecdsaCurve: "P256" });
+        assert.deepEqual(resources.find((r) => r.name === "ca2-key")?.inputs, {
+            algorithm: "ECDSA",
+            ecdsaCurve: "P256",
+        });
         assert.deepEqual(resources.find((r) => r.name === "ca2-cert")?.inputs.subject, {
-            commonName: "Lab CA", organization: "Lab", organizationalUnit: "Ops", country: "DE", province: "BY", locality: "Munich",
+            commonName: "Lab CA",
+            organization: "Lab",
+            organizationalUnit: "Ops",
+            country: "DE",
+            province: "BY",
+            locality: "Munich",
         });
     });
     it("an existing CA creates no key or certificate", async () => {
         resetRecorded();
         const root = recordingRoot("pki-existing");
         const f = pemFixtures();
-        const ca = new CertificateAuthority("ca3", { existing: { certPem: f.caCert, keyPem: f.caKey } }, { parent: root });
+        const ca = new CertificateAuthority(
+            "ca3",
+            { existing: { certPem: f.caCert, keyPem: f.caKey } },
+            { parent: root },
+        );
         const resources = await settle();
-        assert.deepEqual(resources.filter((r) => r.name.startsWith("ca3")).map((r) => r.type), ["airgap-registry:pki:CertificateAuthority"]);
+        assert.deepEqual(
+            resources.filter((r) => r.name.startsWith("ca3")).map((r) => r.type),
+            ["airgap-registry:pki:CertificateAuthority"],
+        );
         assert.equal(await valueOf(ca.certPem), f.caCert);
     });
     it("refuses RSA bits below 2048 and mixed settings, naming the field", () => {
-        assert.throws(() => new CertificateAuthority("bad", { rsaBits: 1024 as 2048 }), /`rsaBits` must be 2048, 3072 or 4096/);
-        assert.throws(() => new CertificateAuthority("bad2", { keyAlgorithm: "ECDSA", rsaBits: 2048 }), /`rsaBits` applies to RSA keys only/);
+        assert.throws(
+            () => new CertificateAuthority("bad", { rsaBits: 1024 as 2048 }),
+            /`rsaBits` must be 2048, 3072 or 4096/,
+        );
+        assert.throws(
+            () => new CertificateAuthority("bad2", { keyAlgorithm: "ECDSA", rsaBits: 2048 }),
+            /`rsaBits` applies to RSA keys only/,
+        );
     });
 });
 
@@ -102,15 +167,26 @@ describe("RegistryCertificate", () => {
         resetRecorded();
         const root = recordingRoot("pki-cert");
         const ca = new CertificateAuthority("ca4", {}, { parent: root });
-        const cert = new RegistryCertificate("srv", { ca, dnsNames: ["registry.lab", "reg"], ipAddresses: ["10.1.2.3"] }, { parent: root });
+        const cert = new RegistryCertificate(
+            "srv",
+            { ca, dnsNames: ["registry.lab", "reg"], ipAddresses: ["10.1.2.3"] },
+            { parent: root },
+        );
         const resources = await settle();
         const mine = resources.filter((r) => r.name.startsWith("srv"));
-        assert.deepEqual(mine.map((r) => [r.type, r.name, r.parent]), [
-            ["airgap-registry:pki:RegistryCertificate", "srv", "test:index:Root::pki-cert"],
-            ["tls:index/privateKey:PrivateKey", "srv-key", "airgap-registry:pki:RegistryCertificate::srv"],
-            ["tls:index/certRequest:CertRequest", "srv-csr", "airgap-registry:pki:RegistryCertificate::srv"],
-            ["tls:index/locallySignedCert:LocallySignedCert", "srv-cert", "airgap-registry:pki:RegistryCertificate::srv"],
-        ]);
+        assert.deepEqual(
+            mine.map((r) => [r.type, r.name, r.parent]),
+            [
+                ["airgap-registry:pki:RegistryCertificate", "srv", "test:index:Root::pki-cert"],
+                ["tls:index/privateKey:PrivateKey", "srv-key", "airgap-registry:pki:RegistryCertificate::srv"],
+                ["tls:index/certRequest:CertRequest", "srv-csr", "airgap-registry:pki:RegistryCertificate::srv"],
+                [
+                    "tls:index/locallySignedCert:LocallySignedCert",
+                    "srv-cert",
+                    "airgap-registry:pki:RegistryCertificate::srv",
+                ],
+            ],
+        );
         assert.deepEqual(mine[1].inputs, { algorithm: "RSA", rsaBits: 2048 });
         assert.deepEqual(mine[2].inputs.dnsNames, ["registry.lab", "reg", "localhost"]);
         assert.deepEqual(mine[2].inputs.ipAddresses, ["10.1.2.3", "127.0.0.1"]);
@@ -126,13 +202,24 @@ describe("RegistryCertificate", () => {
     });
     it("refuses a validity shorter than the renewal window, naming both fields", () => {
         assert.throws(
-            () => new RegistryCertificate("bad", { ca: { certPem: "x", privateKeyPem: "y" }, dnsNames: ["r.lab"], validityHours: 100, earlyRenewalHours: 200 }),
+            () =>
+                new RegistryCertificate("bad", {
+                    ca: { certPem: "x", privateKeyPem: "y" },
+                    dnsNames: ["r.lab"],
+                    validityHours: 100,
+                    earlyRenewalHours: 200,
+                }),
             /`validityHours` \(100\) must be longer than `earlyRenewalHours` \(200\)/,
         );
     });
     it("refuses an invalid IP SAN", () => {
         assert.throws(
-            () => new RegistryCertificate("bad2", { ca: { certPem: "x", privateKeyPem: "y" }, dnsNames: ["r.lab"], ipAddresses: ["10.0.0.300"] }),
+            () =>
+                new RegistryCertificate("bad2", {
+                    ca: { certPem: "x", privateKeyPem: "y" },
+                    dnsNames: ["r.lab"],
+                    ipAddresses: ["10.0.0.300"],
+                }),
             /`ipAddresses\[0\]` is not a valid IP address: "10\.0\.0\.300"/,
         );
     });

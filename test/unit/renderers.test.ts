@@ -6,28 +6,67 @@ import * as YAML from "yaml";
 import * as bcrypt from "bcryptjs";
 import { shellcheck } from "../support/shellcheck";
 import {
-    desiredDaemonKeys, mergeDaemonJson, parseHostFacts, factsScript, renderRegistryConfig, renderHtpasswd, bcryptForUser,
-    osTrustScripts, certsDirScripts, certsDirEntries, hostsScripts, hostsLines, trustCheckScript,
+    desiredDaemonKeys,
+    mergeDaemonJson,
+    parseHostFacts,
+    factsScript,
+    renderRegistryConfig,
+    renderHtpasswd,
+    bcryptForUser,
+    osTrustScripts,
+    certsDirScripts,
+    certsDirEntries,
+    hostsScripts,
+    hostsLines,
+    trustCheckScript,
 } from "../../components/internal";
 import {
-    daemonJsonScripts, dataDirScripts, dockerGroupScripts, engineScripts, loadImageScripts, selinuxPermissiveScripts,
+    daemonJsonScripts,
+    dataDirScripts,
+    dockerGroupScripts,
+    engineScripts,
+    loadImageScripts,
+    selinuxPermissiveScripts,
 } from "../../components/host/hostScripts";
-import { cliRunScripts, readinessScript, runtimeHandoverScript, writeFileScripts } from "../../components/registry/registryScripts";
+import {
+    cliRunScripts,
+    readinessScript,
+    runtimeHandoverScript,
+    writeFileScripts,
+} from "../../components/registry/registryScripts";
 
 describe("mergeDaemonJson (table)", () => {
     const desired = desiredDaemonKeys({ maxConcurrentDownloads: 6, cgroupDriver: "systemd" });
     const cases: Array<[string, string, Record<string, unknown>, boolean]> = [
-        ["no file: desired keys only", "", {
-            "live-restore": true, "log-driver": "json-file", "log-opts": { "max-size": "10m", "max-file": "3" },
-            "max-concurrent-downloads": 6, "exec-opts": ["native.cgroupdriver=systemd"],
-        }, true],
-        ["keeps keys the host has; merges log-opts; replaces only the cgroup driver", JSON.stringify({
-            "data-root": "/srv/docker", "log-opts": { labels: "team", "max-size": "1g" }, "exec-opts": ["native.cgroupdriver=cgroupfs", "foo=bar"],
-        }), {
-            "data-root": "/srv/docker", "log-opts": { labels: "team", "max-size": "10m", "max-file": "3" },
-            "exec-opts": ["foo=bar", "native.cgroupdriver=systemd"], "live-restore": true, "log-driver": "json-file",
-            "max-concurrent-downloads": 6,
-        }, true],
+        [
+            "no file: desired keys only",
+            "",
+            {
+                "live-restore": true,
+                "log-driver": "json-file",
+                "log-opts": { "max-size": "10m", "max-file": "3" },
+                "max-concurrent-downloads": 6,
+                "exec-opts": ["native.cgroupdriver=systemd"],
+            },
+            true,
+        ],
+        [
+            "keeps keys the host has; merges log-opts; replaces only the cgroup driver",
+            JSON.stringify({
+                "data-root": "/srv/docker",
+                "log-opts": { labels: "team", "max-size": "1g" },
+                "exec-opts": ["native.cgroupdriver=cgroupfs", "foo=bar"],
+            }),
+            {
+                "data-root": "/srv/docker",
+                "log-opts": { labels: "team", "max-size": "10m", "max-file": "3" },
+                "exec-opts": ["foo=bar", "native.cgroupdriver=systemd"],
+                "live-restore": true,
+                "log-driver": "json-file",
+                "max-concurrent-downloads": 6,
+            },
+            true,
+        ],
     ];
     for (const [title, existing, want, changed] of cases) {
         it(title, () => {
@@ -44,21 +83,34 @@ describe("mergeDaemonJson (table)", () => {
         assert.equal(second.text, first.text);
     });
     it("names the host when the existing file is not JSON", () => {
-        assert.throws(() => mergeDaemonJson("{nope", desired, "registry.lab"), /\/etc\/docker\/daemon\.json on registry\.lab is not valid JSON/);
+        assert.throws(
+            () => mergeDaemonJson("{nope", desired, "registry.lab"),
+            /\/etc\/docker\/daemon\.json on registry\.lab is not valid JSON/,
+        );
         assert.throws(() => mergeDaemonJson("[]", desired, "registry.lab"), /is not a JSON object/);
     });
     it("defaults: live-restore and log rotation, nothing else", () => {
-        assert.deepEqual(desiredDaemonKeys(), { "live-restore": true, "log-driver": "json-file", "log-opts": { "max-size": "10m", "max-file": "3" } });
+        assert.deepEqual(desiredDaemonKeys(), {
+            "live-restore": true,
+            "log-driver": "json-file",
+            "log-opts": { "max-size": "10m", "max-file": "3" },
+        });
     });
 });
 
 describe("parseHostFacts", () => {
     it("reads family, engine and base64 daemon.json", () => {
-        const facts = parseHostFacts(`os_family=rhel\nengine=podman\ndaemon_json=${Buffer.from("{\"a\":1}").toString("base64")}\n`);
-        assert.deepEqual(facts, { osFamily: "rhel", engine: "podman", daemonJson: "{\"a\":1}" });
+        const facts = parseHostFacts(
+            `os_family=rhel\nengine=podman\ndaemon_json=${Buffer.from('{"a":1}').toString("base64")}\n`,
+        );
+        assert.deepEqual(facts, { osFamily: "rhel", engine: "podman", daemonJson: '{"a":1}' });
     });
     it("unknown values fall back to unknown/none", () => {
-        assert.deepEqual(parseHostFacts("os_family=arch\nengine=lxc\ndaemon_json=\n"), { osFamily: "unknown", engine: "none", daemonJson: "" });
+        assert.deepEqual(parseHostFacts("os_family=arch\nengine=lxc\ndaemon_json=\n"), {
+            osFamily: "unknown",
+            engine: "none",
+            daemonJson: "",
+        });
     });
 });
 
@@ -66,7 +118,11 @@ describe("registry config.yml", () => {
     const text = renderRegistryConfig({ httpSecret: "s3cret" });
     const config = YAML.parse(text);
     it("TLS 1.2 minimum with the chain and key", () => {
-        assert.deepEqual(config.http.tls, { certificate: "/certs/chain.pem", key: "/certs/server.key", minimumtls: "tls1.2" });
+        assert.deepEqual(config.http.tls, {
+            certificate: "/certs/chain.pem",
+            key: "/certs/server.key",
+            minimumtls: "tls1.2",
+        });
     });
     it("htpasswd auth, nosniff, filesystem storage, storage health check, http secret", () => {
         assert.deepEqual(config.auth, { htpasswd: { realm: "airgap-registry", path: "/auth/htpasswd" } });
@@ -82,9 +138,15 @@ describe("registry config.yml", () => {
 describe("htpasswd", () => {
     it("one sorted bcrypt line per user, verifiable", () => {
         const a = bcryptForUser("alice", "pw-a");
-        const text = renderHtpasswd([{ username: "zed", bcryptHash: bcryptForUser("zed", "pw-z") }, { username: "alice", bcryptHash: a }]);
+        const text = renderHtpasswd([
+            { username: "zed", bcryptHash: bcryptForUser("zed", "pw-z") },
+            { username: "alice", bcryptHash: a },
+        ]);
         const lines = text.trimEnd().split("\n");
-        assert.deepEqual(lines.map((l) => l.split(":")[0]), ["alice", "zed"]);
+        assert.deepEqual(
+            lines.map((l) => l.split(":")[0]),
+            ["alice", "zed"],
+        );
         assert.ok(bcrypt.compareSync("pw-a", lines[0].slice("alice:".length)));
         assert.ok(!bcrypt.compareSync("wrong", lines[0].slice("alice:".length)));
     });
@@ -103,7 +165,10 @@ describe("trust scripts", () => {
     it("Debian family: /usr/local/share/ca-certificates + update-ca-certificates", () => {
         const s = osTrustScripts("airgap-registry-ca", "debian");
         assert.match(s.create, /^family=debian$/m);
-        assert.match(s.create, /install -m 0644 "\$ca" '\/usr\/local\/share\/ca-certificates\/airgap-registry-ca\.crt'/);
+        assert.match(
+            s.create,
+            /install -m 0644 "\$ca" '\/usr\/local\/share\/ca-certificates\/airgap-registry-ca\.crt'/,
+        );
         assert.match(s.create, /update-ca-certificates/);
         assert.match(s.delete, /rm -f '\/usr\/local\/share\/ca-certificates\/airgap-registry-ca\.crt'/);
     });
@@ -120,20 +185,37 @@ describe("trust scripts", () => {
     it("certs.d: ca.crt per directory; delete removes exactly that file", () => {
         const s = certsDirScripts(["/etc/docker/certs.d/registry.lab:5443"]);
         assert.match(s.create, /install -m 0644 "\$ca" '\/etc\/docker\/certs\.d\/registry\.lab:5443\/ca\.crt'/);
-        assert.equal(s.delete, "set -eu\nrm -f '/etc/docker/certs.d/registry.lab:5443/ca.crt'\nrmdir '/etc/docker/certs.d/registry.lab:5443' 2>/dev/null || true\n");
+        assert.equal(
+            s.delete,
+            "set -eu\nrm -f '/etc/docker/certs.d/registry.lab:5443/ca.crt'\nrmdir '/etc/docker/certs.d/registry.lab:5443' 2>/dev/null || true\n",
+        );
     });
     it("containerd: ca.crt plus a hosts.toml naming the server and its CA", () => {
         const [entry] = certsDirEntries("registry.lab:5443", ["containerd"]);
         assert.equal(entry.dir, "/etc/containerd/certs.d/registry.lab:5443");
-        assert.equal(entry.hostsToml, 'server = "https://registry.lab:5443"\nca = "/etc/containerd/certs.d/registry.lab:5443/ca.crt"\n');
+        assert.equal(
+            entry.hostsToml,
+            'server = "https://registry.lab:5443"\nca = "/etc/containerd/certs.d/registry.lab:5443/ca.crt"\n',
+        );
         const s = certsDirScripts([entry]);
         assert.match(s.create, /> '\/etc\/containerd\/certs\.d\/registry\.lab:5443\/hosts\.toml'/);
-        assert.match(s.delete, /rm -f '\/etc\/containerd\/certs\.d\/registry\.lab:5443\/ca\.crt' '\/etc\/containerd\/certs\.d\/registry\.lab:5443\/hosts\.toml'/);
-        assert.deepEqual(certsDirEntries("r:1", ["docker", "podman"]), [{ dir: "/etc/docker/certs.d/r:1" }, { dir: "/etc/containers/certs.d/r:1" }]);
+        assert.match(
+            s.delete,
+            /rm -f '\/etc\/containerd\/certs\.d\/registry\.lab:5443\/ca\.crt' '\/etc\/containerd\/certs\.d\/registry\.lab:5443\/hosts\.toml'/,
+        );
+        assert.deepEqual(certsDirEntries("r:1", ["docker", "podman"]), [
+            { dir: "/etc/docker/certs.d/r:1" },
+            { dir: "/etc/containers/certs.d/r:1" },
+        ]);
     });
     it("/etc/hosts lines are tagged; delete strips only tagged lines", () => {
-        assert.deepEqual(hostsLines([{ ip: "10.0.0.5", names: ["registry.lab", "reg"] }], "airgap-registry:x"), ["10.0.0.5 registry.lab reg # airgap-registry:x"]);
-        assert.match(hostsScripts([{ ip: "10.0.0.5", names: ["registry.lab"] }], "airgap-registry:x").delete, /grep -v -F -- '# airgap-registry:x' \/etc\/hosts/);
+        assert.deepEqual(hostsLines([{ ip: "10.0.0.5", names: ["registry.lab", "reg"] }], "airgap-registry:x"), [
+            "10.0.0.5 registry.lab reg # airgap-registry:x",
+        ]);
+        assert.match(
+            hostsScripts([{ ip: "10.0.0.5", names: ["registry.lab"] }], "airgap-registry:x").delete,
+            /grep -v -F -- '# airgap-registry:x' \/etc\/hosts/,
+        );
     });
     it("the check expects 401 through the system trust store, with no -k and no --cacert", () => {
         const s = trustCheckScript("client-a", ["registry.lab:5443"]);
@@ -152,16 +234,44 @@ describe("every rendered script passes shellcheck", () => {
         ...pairs("daemon-json", daemonJsonScripts("/var/lib/r/.state")),
         ...pairs("data-dir-keep", dataDirScripts("/var/lib/r", false)),
         ...pairs("data-dir-remove", dataDirScripts("/var/lib/r", true)),
-        ...pairs("image-archive", loadImageScripts("/var/lib/r/.state", "registry:2", "/var/lib/r/images/registry-image.tar")),
+        ...pairs(
+            "image-archive",
+            loadImageScripts("/var/lib/r/.state", "registry:2", "/var/lib/r/images/registry-image.tar"),
+        ),
         ...pairs("image-present", loadImageScripts("/var/lib/r/.state", "registry:2", undefined)),
         ...pairs("write-file", writeFileScripts("/var/lib/r/certs/server.key", "0600")),
-        ...pairs("cli-docker", cliRunScripts({ engine: "docker", containerName: "reg", image: "registry:2", port: 5443, dataDir: "/var/lib/r", contentHash: "abc", healthcheck: true })),
-        ...pairs("cli-podman", cliRunScripts({ engine: "podman", containerName: "reg", image: "registry:2", port: 5443, dataDir: "/var/lib/r", contentHash: "abc", healthcheck: false })),
+        ...pairs(
+            "cli-docker",
+            cliRunScripts({
+                engine: "docker",
+                containerName: "reg",
+                image: "registry:2",
+                port: 5443,
+                dataDir: "/var/lib/r",
+                contentHash: "abc",
+                healthcheck: true,
+            }),
+        ),
+        ...pairs(
+            "cli-podman",
+            cliRunScripts({
+                engine: "podman",
+                containerName: "reg",
+                image: "registry:2",
+                port: 5443,
+                dataDir: "/var/lib/r",
+                contentHash: "abc",
+                healthcheck: false,
+            }),
+        ),
         ready: readinessScript(5443),
         handover: runtimeHandoverScript("reg"),
         ...pairs("os-trust-auto", osTrustScripts("airgap-registry-ca", "auto")),
         ...pairs("os-trust-rhel", osTrustScripts("airgap-registry-ca", "rhel")),
-        ...pairs("certs-d", certsDirScripts(["/etc/docker/certs.d/registry.lab:5443", "/etc/containers/certs.d/registry.lab:5443"])),
+        ...pairs(
+            "certs-d",
+            certsDirScripts(["/etc/docker/certs.d/registry.lab:5443", "/etc/containers/certs.d/registry.lab:5443"]),
+        ),
         ...pairs("certs-d containerd", certsDirScripts(certsDirEntries("registry.lab:5443", ["containerd"]))),
         ...pairs("hosts", hostsScripts([{ ip: "10.0.0.5", names: ["registry.lab"] }], "airgap-registry:ca")),
         check: trustCheckScript("client-a", ["registry.lab:5443", "10.0.0.5:5443"]),
