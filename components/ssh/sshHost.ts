@@ -169,9 +169,9 @@ export function sshConnection(host: SshHostArgs): command.types.input.remote.Con
         ...connection,
         // Through a bastion, @pulumi/command 1.2.1 retries the SSH handshake on the connection the
         // first attempt consumed, so every retry fails with "EOF" and hides the first error (a
-        // host key mismatch, a refused login). One attempt reports the real cause at once; the
+        // host key mismatch, a refused login). No retry (limit 0) reports the real cause at once; the
         // bastion itself is still dialled with retries.
-        dialErrorLimit: 1,
+        dialErrorLimit: 0,
         proxy: {
             host: host.bastion.address,
             port: host.bastion.sshPort ?? 22,

@@ -23,7 +23,7 @@ export function ensureLabBundle(): string {
     execFileSync(
         process.execPath,
         [
-            path.join(projectRoot, "dist", "bundle", "cli.js"),
+            path.join(projectRoot, "dist", "bundleWriter", "cli.js"),
             "--out",
             labBundleDir,
             "--registry-image",
