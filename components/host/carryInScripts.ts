@@ -4,37 +4,48 @@ import { engineFunctions, script, shellQuote } from "../ssh/shell";
 
 /**
  * Installs the container engine from the bundle's packages, with no network, on a host that has
- * none; a host that already has an engine is left alone. Debian family: the package directory is
- * a flat apt repository (the bundle writes its `Packages` index) used through a private source
- * list that holds nothing else (so apt reads only local files and touches none of the host's own
- * sources); apt resolves new packages and needed upgrades the way it always does. RHEL family: dnf with the local .rpm
- * files and every repository
- * disabled. The package manager resolves everything before changing anything, so a missing
- * dependency fails by name and leaves the host as it was. The packages it added are recorded;
- * delete removes exactly those. Pure.
+ * none; a host that already has an engine is left alone. Debian family: the directory holding
+ * the bundle's `Packages` index, anywhere under `packageRoot`, is a flat apt repository used
+ * through a private source list that holds nothing else (apt reads only local files and touches
+ * none of the host's own sources). RHEL family: dnf with the local .rpm files and every
+ * repository disabled. The package manager resolves everything before changing anything, so a
+ * missing dependency fails by name and leaves the host as it was.
+ *
+ * The packages it added are recorded in a file of this package set (`setId`); delete removes
+ * exactly those, and the copied packages. A new package set on a host whose engine an earlier
+ * set installed takes over that set's record, so the earlier set's delete (which runs after the
+ * new create) removes nothing: the engine under a running registry stays. Pure.
  */
 export function engineInstallScripts(
-    packageDir: string,
+    packageRoot: string,
     format: "deb" | "rpm",
     stateDir: string,
+    setId: string,
     packages: readonly string[] = format === "deb" ? ["docker.io"] : ["docker-ce", "docker-ce-cli", "containerd.io"],
 ): { create: string; delete: string } {
-    const dir = shellQuote(packageDir);
+    const root = shellQuote(packageRoot);
     const names = packages.map(shellQuote).join(" ");
-    const added = shellQuote(`${stateDir}/engine-packages-added`);
+    const recordPrefix = `${stateDir}/engine-packages-added`;
+    const added = shellQuote(`${recordPrefix}.${setId}`);
     const list = format === "deb" ? "dpkg-query -W -f '${Package}\\n' | sort" : "rpm -qa --qf '%{NAME}\\n' | sort";
+    const findPackages =
+        format === "deb"
+            ? `index=$(find ${root} -name Packages -type f -print | head -n 1)`
+            : `index=$(find ${root} -name '*.rpm' -type f -print | head -n 1)`;
     const install =
         format === "deb"
             ? [
                   "repo=$(mktemp -d)",
-                  `echo "deb [trusted=yes] file:${packageDir} ./" > "$repo/sources.list"`,
+                  'echo "deb [trusted=yes] file:$pkgdir ./" > "$repo/sources.list"',
                   'mkdir -p "$repo/lists/partial"',
-                  'apt_opts="-o Dir::Etc::SourceList=$repo/sources.list -o Dir::Etc::SourceParts=/nonexistent -o Dir::State::Lists=$repo/lists"',
+                  'apt_opts="-o Dir::Etc::SourceList=$repo/sources.list -o Dir::Etc::SourceParts=/nonexistent' +
+                      ' -o Dir::State::Lists=$repo/lists"',
                   "# shellcheck disable=SC2086",
-                  `{ apt-get $apt_opts update && DEBIAN_FRONTEND=noninteractive apt-get $apt_opts install -y --no-install-recommends -o Dpkg::Options::=--force-confold ${names}; } > "$log" 2>&1 || failed=1`,
+                  `{ apt-get $apt_opts update && DEBIAN_FRONTEND=noninteractive apt-get $apt_opts install -y` +
+                      ` --no-install-recommends -o Dpkg::Options::=--force-confold ${names}; } > "$log" 2>&1 || failed=1`,
                   'rm -rf "$repo"',
               ]
-            : [`dnf install -y --disablerepo='*' --nogpgcheck ${dir}/*.rpm > "$log" 2>&1 || failed=1`];
+            : [`dnf install -y --disablerepo='*' --nogpgcheck "$pkgdir"/*.rpm > "$log" 2>&1 || failed=1`];
     const missing =
         format === "deb"
             ? "grep -oE 'Depends: [^ ]+' \"$log\" | cut -d' ' -f2 | sort -u | tr '\\n' ' '"
@@ -43,15 +54,26 @@ export function engineInstallScripts(
     return {
         create: script(
             ...engineFunctions,
+            `mkdir -p ${shellQuote(stateDir)}`,
             "if command -v docker >/dev/null 2>&1 || command -v podman >/dev/null 2>&1; then",
+            // Records of earlier package sets become this set's: their deletes then remove nothing.
+            `  for earlier in ${shellQuote(recordPrefix)}*; do`,
+            `    if [ -f "$earlier" ] && [ "$earlier" != ${added} ]; then`,
+            `      cat "$earlier" >> ${added}`,
+            '      rm -f "$earlier"',
+            '      echo "took over the record of the packages an earlier bundle installed ($earlier)"',
+            "    fi",
+            "  done",
             "  echo 'a container engine is already installed: bundle packages not used'",
             "  exit 0",
             "fi",
-            `mkdir -p ${shellQuote(stateDir)}`,
+            findPackages,
+            `[ -n "$index" ] || { echo ${shellQuote(`no .${format} packages under ${packageRoot}`)} >&2; exit 5; }`,
+            'pkgdir=$(dirname "$index")',
             "before=$(mktemp) after=$(mktemp) log=$(mktemp)",
             'trap \'rm -f "$before" "$after" "$log"\' EXIT',
             `${list} > "$before"`,
-            `echo "installing ${packages.join(", ")} from $(find ${dir} -maxdepth 1 -name '*.${format}' | wc -l) bundle packages (no network)"`,
+            `echo "installing ${packages.join(", ")} from $(find "$pkgdir" -maxdepth 1 -name '*.${format}' | wc -l) bundle packages (no network)"`,
             "failed=",
             ...install,
             'if [ -n "$failed" ]; then',
@@ -66,7 +88,13 @@ export function engineInstallScripts(
             "wait_engine",
             "docker version --format 'engine {{.Server.Version}} ready'",
         ),
-        delete: script(`if [ -s ${added} ]; then`, `  xargs ${remove} < ${added} >/dev/null`, `  rm -f ${added}`, "fi"),
+        delete: script(
+            `if [ -s ${added} ]; then`,
+            `  xargs ${remove} < ${added} >/dev/null`,
+            "fi",
+            `rm -f ${added}`,
+            `rm -rf ${root}`,
+        ),
     };
 }
 

@@ -3,13 +3,13 @@
  * registry image).
  */
 
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { assertValid, checkFileExists, checkIdentifier, checkRemotePath, fieldPath } from "../validation";
 import { DaemonSettings, desiredDaemonKeys, mergeDaemonJson } from "./daemonJson";
 import { factsScript, HostFacts, parseHostFacts } from "./facts";
 import { copyFileByHash } from "../ssh/copyByHash";
+import { sha256Of } from "../ssh/fileHash";
 import {
     daemonJsonScripts,
     dataDirScripts,
@@ -126,24 +126,36 @@ export class HostPreparation extends pulumi.ComponentResource {
             scripts: { create: string; delete: string },
             extra: Partial<command.remote.CommandArgs>,
             dependsOn: pulumi.Resource[],
+            options: pulumi.CustomResourceOptions = {},
         ) =>
             new command.remote.Command(
                 `${name}-${role}`,
                 { connection, create: scripts.create, delete: scripts.delete, ...extra },
-                { parent: this, dependsOn },
+                { parent: this, dependsOn, ...options },
             );
 
+        // The facts are read again whenever the daemon settings change, so the merge below starts
+        // from the daemon.json the host has then (keys an admin added since are kept).
+        const desiredDaemon = desiredDaemonKeys(args.daemon);
         const factsCmd = new command.remote.Command(
             `${name}-facts`,
-            { connection, create: factsScript() },
+            { connection, create: factsScript(), triggers: [sha256Of(JSON.stringify(desiredDaemon))] },
             { parent: this },
         );
-        const dirs = step("data-dir", dataDirScripts(dataDir, args.removeDataOnDestroy ?? false), {}, [factsCmd]);
+        // Another data directory is a replacement: the new one is made, then the old one's
+        // certs, config, images and state are removed (its registry data is kept).
+        const dirs = step(
+            "data-dir",
+            dataDirScripts(dataDir, args.removeDataOnDestroy ?? false),
+            { triggers: [dataDir] },
+            [factsCmd],
+        );
         let engineDeps: pulumi.Resource[] = [dirs];
         if (args.enginePackages !== undefined) {
             // A directory per package set: CopyToRemote copies *into* a directory that already
             // exists, so a changed set must not land on top of an earlier one.
-            const remoteDir = `${dataDir}/bundle/packages-${args.enginePackages.contentHash.slice(0, 12)}`;
+            const setId = args.enginePackages.contentHash.slice(0, 12);
+            const remoteDir = `${dataDir}/bundle/packages-${setId}`;
             const copy = new command.remote.CopyToRemote(
                 `${name}-engine-packages`,
                 {
@@ -154,15 +166,16 @@ export class HostPreparation extends pulumi.ComponentResource {
                 },
                 { parent: this, dependsOn: [dirs] },
             );
-            // CopyToRemote puts a directory *inside* remotePath (seen with command 1.2.1 through the engine).
-            const packagesDir = `${remoteDir}/${path.basename(args.enginePackages.dir)}`;
+            // CopyToRemote puts a directory *inside* remotePath (command 1.2.1), and again inside on a
+            // retry: the install finds the packages wherever they landed under remoteDir.
             engineDeps = [
                 step(
                     "engine-install",
                     engineInstallScripts(
-                        packagesDir,
+                        remoteDir,
                         args.enginePackages.format,
                         stateDir,
+                        setId,
                         args.enginePackages.packages,
                     ),
                     { triggers: [args.enginePackages.contentHash] },
@@ -175,7 +188,15 @@ export class HostPreparation extends pulumi.ComponentResource {
         if ((args.dockerGroupUsers ?? []).length > 0) {
             last = [
                 ...last,
-                step("docker-group", dockerGroupScripts(stateDir, args.dockerGroupUsers ?? []), {}, [engine]),
+                // Another list of users is a replacement: the old delete takes out the users it
+                // added, then the new create adds the current ones.
+                step(
+                    "docker-group",
+                    dockerGroupScripts(stateDir, args.dockerGroupUsers ?? []),
+                    { triggers: [(args.dockerGroupUsers ?? []).join(",")] },
+                    [engine],
+                    { deleteBeforeReplace: true },
+                ),
             ];
         }
         if (args.selinuxPermissive === true) {
@@ -183,9 +204,7 @@ export class HostPreparation extends pulumi.ComponentResource {
         }
         const facts = factsCmd.stdout.apply(parseHostFacts);
         const label = args.ssh.address;
-        const daemonJson = facts.apply(
-            (f) => mergeDaemonJson(f.daemonJson, desiredDaemonKeys(args.daemon), label).text,
-        );
+        const daemonJson = facts.apply((f) => mergeDaemonJson(f.daemonJson, desiredDaemon, label).text);
         const daemon = step("daemon-json", daemonJsonScripts(stateDir), { stdin: daemonJson }, last);
 
         if (args.storageArchive !== undefined) {
@@ -203,22 +222,25 @@ export class HostPreparation extends pulumi.ComponentResource {
         }
 
         let imageDeps: pulumi.Resource[] = [daemon];
-        let archivePath: string | undefined;
-        let archiveHash: string | undefined;
+        let archive: { path: string; id: string } | undefined;
+        let archiveHash = "no-archive";
         if (args.registryImageArchive !== undefined) {
-            archivePath = `${dataDir}/images/registry-image.tar`;
+            const remotePath = `${dataDir}/images/registry-image.tar`;
             const { copy, sha256 } = copyFileByHash(
                 `${name}-image-archive`,
-                { connection, localPath: args.registryImageArchive, remotePath: archivePath },
+                { connection, localPath: args.registryImageArchive, remotePath },
                 { parent: this, dependsOn: [dirs] },
             );
+            archive = { path: remotePath, id: sha256.slice(0, 12) };
             archiveHash = sha256;
             imageDeps = [daemon, copy];
         }
+        // A new archive replaces this step: the new create loads it, the old delete (after the
+        // container rolled to the new image ID) removes the image the old archive brought.
         const load = step(
             "image",
-            loadImageScripts(stateDir, image, archivePath),
-            { triggers: [image, archiveHash ?? "no-archive"] },
+            loadImageScripts(stateDir, image, archive),
+            { triggers: [image, archiveHash] },
             imageDeps,
         );
 

@@ -117,7 +117,7 @@ export function dataDirScripts(dataDir: string, removeDataOnDestroy: boolean): S
             `echo "data directory ${dataDir}: $(du -sh ${d}/data | cut -f1) stored"`,
         ),
         delete: script(
-            `rm -rf ${d}/certs ${d}/auth ${d}/config ${d}/images ${d}/.state`,
+            `rm -rf ${d}/certs ${d}/auth ${d}/config ${d}/images ${d}/bundle ${d}/.state`,
             removeDataOnDestroy
                 ? `rm -rf ${d}/data\nrmdir ${d} 2>/dev/null || true`
                 : `echo "registry data kept in ${dataDir}/data"`,
@@ -126,33 +126,50 @@ export function dataDirScripts(dataDir: string, removeDataOnDestroy: boolean): S
 }
 
 /**
- * Loads the registry image from a tarball already on the host, only when the image is absent.
- * Delete removes the image only if this step loaded it.
+ * Makes the registry image present on the host. With an archive (`path` on the host, `id` naming
+ * it, e.g. a prefix of its SHA-256) the archive is loaded, so a new archive with the same tag
+ * moves the tag to its image; the image ID it brought (absent before) is recorded in a file of
+ * this archive, and delete removes exactly that image, by ID, when no container uses it (a
+ * replaced archive's delete runs after the container rolled to the new image). Without an
+ * archive the image must already be there. Prints the image ID last.
  */
-export function loadImageScripts(stateDir: string, image: string, archivePath: string | undefined): StepScripts {
+export function loadImageScripts(
+    stateDir: string,
+    image: string,
+    archive: { readonly path: string; readonly id: string } | undefined,
+): StepScripts {
     const img = shellQuote(image);
-    const marker = shellQuote(`${stateDir}/image-loaded`);
-    const load =
-        archivePath === undefined
+    const marker = shellQuote(`${stateDir}/image-loaded.${archive?.id ?? "none"}`);
+    const idOf = `docker image inspect --format '{{.Id}}' ${img}`;
+    const present =
+        archive === undefined
             ? [
-                  `echo ${shellQuote(`image ${image} is not on this host and no image archive was given (set registryImageArchive)`)} >&2`,
-                  "exit 4",
+                  `if docker image inspect ${img} >/dev/null 2>&1; then`,
+                  `  echo ${shellQuote(`image ${image} already present`)}`,
+                  "else",
+                  `  echo ${shellQuote(`image ${image} is not on this host and no image archive was given (set registryImageArchive)`)} >&2`,
+                  "  exit 4",
+                  "fi",
               ]
             : [
-                  `echo ${shellQuote(`loading ${image} from ${archivePath}`)}`,
-                  `docker load -i ${shellQuote(archivePath)}`,
-                  `docker image inspect ${img} >/dev/null 2>&1 || { echo ${shellQuote(`${archivePath} does not contain ${image}`)} >&2; exit 4; }`,
-                  `mkdir -p ${shellQuote(stateDir)} && touch ${marker}`,
+                  `before=$(${idOf} 2>/dev/null || true)`,
+                  `echo ${shellQuote(`loading ${image} from ${archive.path}`)}`,
+                  `docker load -i ${shellQuote(archive.path)}`,
+                  `after=$(${idOf} 2>/dev/null) || { echo ${shellQuote(`${archive.path} does not contain ${image}`)} >&2; exit 4; }`,
+                  'if [ "$before" = "$after" ]; then',
+                  `  echo ${shellQuote(`image ${image} already present with the archive's image ID`)}`,
+                  "else",
+                  `  mkdir -p ${shellQuote(stateDir)}`,
+                  `  echo "$after" > ${marker}`,
+                  "fi",
               ];
     return {
-        create: script(
-            `if docker image inspect ${img} >/dev/null 2>&1; then`,
-            `  echo ${shellQuote(`image ${image} already present`)}`,
-            "else",
-            ...load.map((l) => `  ${l}`),
+        create: script(...present, idOf),
+        delete: script(
+            `if [ -f ${marker} ]; then`,
+            `  docker rmi "$(cat ${marker})" >/dev/null 2>&1 || echo ${shellQuote(`the image loaded for ${image} is still in use or gone: kept`)}`,
+            `  rm -f ${marker}`,
             "fi",
-            `docker image inspect --format '{{.Id}}' ${img}`,
         ),
-        delete: script(`if [ -f ${marker} ]; then docker rmi ${img} >/dev/null 2>&1 || true; rm -f ${marker}; fi`),
     };
 }

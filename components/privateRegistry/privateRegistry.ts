@@ -100,6 +100,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 users: args.users,
                 dataDir,
                 image,
+                imageId: host.registryImageId,
                 port,
                 runtime: args.runtime,
                 cliEngine: args.cliEngine,

@@ -31,7 +31,9 @@ export function populateScript(port: number, username: string, images: readonly 
         "IFS= read -r password",
         "umask 077",
         "auth=$(mktemp)",
-        "trap 'rm -f \"$auth\"' EXIT",
+        // Whatever happens (a push that fails), the password leaves the host: the credentials
+        // file is removed and docker forgets the login.
+        `trap 'rm -f "$auth"; docker logout ${registry} >/dev/null 2>&1 || true' EXIT`,
         // curl reads the credentials from a 0600 file, never from its command line.
         `printf 'user = "%s:%s"\\n' ${shellQuote(username)} "$password" > "$auth"`,
         `mkdir -p /etc/docker/certs.d/${registry}`,
@@ -57,6 +59,5 @@ export function populateScript(port: number, username: string, images: readonly 
             const { repository, tag } = servedName(img.ref);
             return `serve ${shellQuote(img.archivePath)} ${shellQuote(img.ref)} ${shellQuote(repository)} ${shellQuote(tag)}`;
         }),
-        `docker logout ${registry} >/dev/null`,
     );
 }

@@ -34,6 +34,12 @@ export interface RegistryContainerArgs {
     readonly dataDir?: string;
     /** Registry image on the host. Default `"registry:2"`. */
     readonly image?: string;
+    /**
+     * The image ID behind `image` on the host (HostPreparation's `registryImageId`): a new ID
+     * rolls the container, so a new image archive with the same tag is really run. Default: none
+     * (then only a changed tag rolls it).
+     */
+    readonly imageId?: pulumi.Input<string>;
     /** Published registry port on the host. Default `5000`. */
     readonly port?: number;
     /** Container name. Default `"airgap-registry"`. */
@@ -134,7 +140,7 @@ export class RegistryContainer extends pulumi.ComponentResource {
             const scripts = writeFileScripts(path, mode);
             return new command.remote.Command(
                 `${name}-${role}`,
-                { connection, create: scripts.create, delete: scripts.delete, stdin: content },
+                { connection, create: scripts.create, delete: scripts.delete, stdin: content, triggers: [path, mode] },
                 { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: secret ? ["stdin"] : [] },
             );
         };
@@ -145,7 +151,15 @@ export class RegistryContainer extends pulumi.ComponentResource {
             file("htpasswd", `${dataDir}/auth/htpasswd`, "0644", htpasswd, true),
         ];
         const contentHash = pulumi.unsecret(
-            pulumi.all([chain, key, config, htpasswd]).apply((parts) => sha256Of(...parts)),
+            pulumi
+                .all([
+                    chain,
+                    key,
+                    config,
+                    htpasswd,
+                    ...(args.imageId === undefined ? [] : [pulumi.output(args.imageId)]),
+                ])
+                .apply((parts) => sha256Of(...parts)),
         );
 
         const run = {

@@ -120,11 +120,20 @@ export class ClientTrust extends pulumi.ComponentResource {
         const anchor = args.anchorName ?? clientTrustDefaults.anchorName;
         const engines = args.engines ?? clientTrustDefaults.engines;
 
-        const osScripts = osTrustScripts(anchor, args.osFamily ?? clientTrustDefaults.osFamily);
+        // Where a step writes (anchor name, OS family, engines) is a trigger: another place is a
+        // replacement whose old delete removes what was written before, then the new create runs.
+        const osFamily = args.osFamily ?? clientTrustDefaults.osFamily;
+        const osScripts = osTrustScripts(anchor, osFamily);
         const installed: pulumi.Resource[] = [
             new command.remote.Command(
                 `${name}-os-trust`,
-                { connection, create: osScripts.create, delete: osScripts.delete, stdin: ca },
+                {
+                    connection,
+                    create: osScripts.create,
+                    delete: osScripts.delete,
+                    stdin: ca,
+                    triggers: [anchor, osFamily],
+                },
                 { parent: this, deleteBeforeReplace: true },
             ),
         ];
@@ -136,7 +145,13 @@ export class ClientTrust extends pulumi.ComponentResource {
             installed.push(
                 new command.remote.Command(
                     `${name}-certs-d-${endpointKey(endpoint)}`,
-                    { connection, create: scripts.create, delete: scripts.delete, stdin: ca },
+                    {
+                        connection,
+                        create: scripts.create,
+                        delete: scripts.delete,
+                        stdin: ca,
+                        triggers: [engines.join(",")],
+                    },
                     { parent: this, deleteBeforeReplace: true },
                 ),
             );

@@ -7,7 +7,10 @@ import { describe, it, before, after } from "node:test";
 import * as assert from "node:assert/strict";
 import type { RegistryCredential } from "../../components";
 import { freshLabHosts, mustRun, onHost } from "../support/lab";
-import { ensureLabBundle } from "../support/labBundle";
+import * as path from "path";
+import { projectRoot } from "../support/engine";
+import { ensureLabBundle, labBundleDir } from "../support/labBundle";
+import { bundleWithAnotherPackageSet } from "../support/variants";
 import { devStackConfig, mustSucceed, ProjectStack, takeLabFromDevStack } from "../support/stack";
 
 // The bundle stack through the real engine: bare.lab has no container engine and no route
@@ -101,6 +104,50 @@ describe("the bundle stack through the real engine on bare.lab", { concurrency: 
         assert.deepEqual(Object.keys(up.summary), ["same"]);
         assert.equal(copiedFiles(), before, "no file was written again");
         assert.deepEqual(stack.output<string[]>("servedImages"), served);
+    });
+
+    it("another engine package set on the running host: the engine stays, the registry keeps serving", () => {
+        const containerBefore = run("bare.lab", "docker inspect --format '{{.Id}}' airgap-registry").trim();
+        const records = () => run("bare.lab", `ls ${dataDir}/.state | grep engine-packages-added || true`).trim();
+        const [oldRecord] = records().split("\n");
+        stack.setConfig("bundlePath", path.relative(projectRoot, bundleWithAnotherPackageSet(labBundleDir)));
+        const preview = mustSucceed(stack.preview(), "preview another package set");
+        for (const step of [
+            "replace command:remote:CopyToRemote::airgap-registry-host-engine-packages",
+            "replace command:remote:Command::airgap-registry-host-engine-install",
+        ]) {
+            assert.ok(preview.changes.includes(step), `${step} in:\n${preview.changes.join("\n")}`);
+        }
+        const up = mustSucceed(stack.up(), "up another package set");
+        assert.match(up.output, /took over the record of the packages an earlier bundle installed/);
+        assert.match(
+            run("bare.lab", "docker version --format '{{.Server.Version}}'"),
+            /^\d+\.\d+/,
+            "the engine is still installed",
+        );
+        assert.equal(
+            run("bare.lab", "docker inspect --format '{{.Id}} {{.State.Health.Status}}' airgap-registry").trim(),
+            `${containerBefore} healthy`,
+            "the same registry container kept running",
+        );
+        const [newRecord, ...more] = records().split("\n");
+        assert.deepEqual(more, [], "one record of installed packages");
+        assert.notEqual(newRecord, oldRecord, "now the new package set's");
+        assert.equal(
+            run("bare.lab", `ls ${dataDir}/bundle`).trim().split("\n").length,
+            1,
+            "the old package set's copy is gone",
+        );
+        const [ci] = stack.output<RegistryCredential[]>("credentials");
+        assert.equal(
+            onHost(
+                cfg,
+                "client-a.lab",
+                `curl -sS -o /dev/null -w '%{http_code}' -u ci:$(cat) https://${endpoint}/v2/`,
+                ci.password,
+            ).stdout,
+            "200",
+        );
     });
 
     it("destroy removes the registry, the packages its install added and the client's trust; storage stays", () => {

@@ -12,6 +12,7 @@ import type { RegistryCredential } from "../../components";
 import { projectRoot } from "../support/engine";
 import { freshLabHosts, labAddress, labUp, mustRun, onHost } from "../support/lab";
 import { devStackConfig, mustSucceed, ProjectStack, takeLabFromDevStack } from "../support/stack";
+import { archiveImageId, variantRegistryArchive } from "../support/variants";
 
 // The project's own program (index.ts reading Pulumi.<stack>.yaml) through the real engine on
 // the lab: `pulumi up` against real SSH hosts behind the bastion, a registry really serving TLS,
@@ -321,6 +322,104 @@ describe("the project's program through the real engine on the lab", { concurren
         assert.ok(!text.includes(next), "the configured password is not in the state in clear");
     });
 
+    it("another engine list on a client replaces its certs.d steps: what the old list wrote is removed", () => {
+        const endpoints = stack.output<string[]>("endpoints");
+        const podmanCa = (ep: string) => `/etc/containers/certs.d/${ep}/ca.crt`;
+        const setEngines = (engines: string[] | undefined) => {
+            const clients = stack.readConfig()["airgap-registry:clients"] as Array<Record<string, unknown>>;
+            stack.setConfig(
+                "clients",
+                clients.map((c) => {
+                    if (c.name !== "client-a") return c;
+                    const rest = { ...c };
+                    delete rest.engines;
+                    return engines === undefined ? rest : { ...rest, engines };
+                }),
+            );
+        };
+        const replaced = sorted(
+            endpoints.map((ep) => `replace ${R.command(`trust-client-a-certs-d-${ep.replace(/:/g, "-")}`)}`),
+        );
+        setEngines(["docker", "podman"]);
+        assert.deepEqual(mustSucceed(stack.preview(), "preview add podman").changes, replaced);
+        mustSucceed(stack.up(), "up add podman");
+        for (const ep of endpoints) assert.equal(onLab("client-a.lab", `test -s ${podmanCa(ep)}`).code, 0, ep);
+
+        setEngines(undefined);
+        assert.deepEqual(mustSucceed(stack.preview(), "preview remove podman").changes, replaced);
+        mustSucceed(stack.up(), "up remove podman");
+        for (const ep of endpoints) {
+            assert.notEqual(
+                onLab("client-a.lab", `test -e ${podmanCa(ep)}`).code,
+                0,
+                `${ep}: podman's CA file is gone`,
+            );
+            assert.equal(onLab("client-a.lab", `test -s ${certsD(ep)}`).code, 0, `${ep}: docker's stays`);
+        }
+        assert.equal(v2Status("client-a.lab").status, "401");
+    });
+
+    it("a daemon.json key an admin added after the first up survives the next daemon change", () => {
+        const current = JSON.parse(run("registry.lab", "cat /etc/docker/daemon.json")) as Record<string, unknown>;
+        run(
+            "registry.lab",
+            "cat > /etc/docker/daemon.json",
+            JSON.stringify({ ...current, "max-concurrent-downloads": 2 }),
+        );
+        stack.setConfig("host", {
+            ...(stack.readConfig()["airgap-registry:host"] as object),
+            daemon: { logOpts: { "max-size": "20m", "max-file": "3" } },
+        });
+        const preview = mustSucceed(stack.preview(), "preview daemon change");
+        assert.deepEqual(
+            preview.changes,
+            sorted([`replace ${R.command("host-facts")}`, `update ${R.command("host-daemon-json")}`]),
+        );
+        mustSucceed(stack.up(), "up daemon change");
+        const merged = JSON.parse(run("registry.lab", "cat /etc/docker/daemon.json")) as Record<string, unknown>;
+        assert.equal(merged["max-concurrent-downloads"], 2, "the admin's key is kept");
+        assert.deepEqual(merged["log-opts"], { "max-size": "20m", "max-file": "3" }, "the new setting is merged in");
+        assert.equal(run("registry.lab", "docker info --format '{{.LiveRestoreEnabled}}'").trim(), "true");
+        assert.equal(v2Status("client-a.lab").status, "401", "the registry serves after the engine restart");
+    });
+
+    it("a new registry image archive with the same tag is loaded, the container rolls onto it, the old image goes", () => {
+        const tagId = () =>
+            run("registry.lab", "docker image inspect --format '{{.Id}}' airgap-registry/registry:2.8").trim();
+        const runningImage = () => run("registry.lab", "docker inspect --format '{{.Image}}' airgap-registry").trim();
+        const original = { archive: stack.readConfig()["airgap-registry:registryImageArchive"] as string, id: tagId() };
+        assert.equal(runningImage(), original.id);
+        const archive = variantRegistryArchive("1");
+        const variantId = archiveImageId(archive);
+        assert.notEqual(variantId, original.id);
+        stack.setConfig("registryImageArchive", archive);
+        const preview = mustSucceed(stack.preview(), "preview new archive");
+        assert.deepEqual(
+            preview.changes,
+            sorted([
+                "replace command:remote:CopyToRemote::airgap-registry-host-image-archive",
+                `replace ${R.command("host-image")}`,
+                `replace ${R.container}`,
+                `replace ${R.command("registry-ready")}`,
+            ]),
+        );
+        mustSucceed(stack.up(), "up new archive");
+        assert.equal(tagId(), variantId, "the tag now names the new archive's image");
+        assert.equal(runningImage(), variantId, "the container runs it");
+        assert.notEqual(
+            onLab("registry.lab", `docker image inspect ${original.id}`).code,
+            0,
+            "the image the old archive brought is removed",
+        );
+        assert.equal(v2Status("client-a.lab").status, "401");
+
+        stack.setConfig("registryImageArchive", original.archive);
+        mustSucceed(stack.up(), "up back to the lab's archive");
+        assert.equal(runningImage(), original.id);
+        assert.notEqual(onLab("registry.lab", `docker image inspect ${variantId}`).code, 0, "the variant is removed");
+        fs.rmSync(archive, { force: true });
+    });
+
     it("a host whose SSH key changed is refused before any secret reaches it; with the key re-pinned the change applies", () => {
         // Someone else answers as registry.lab: same address, another host key (the lab's
         // known_hosts still holds the real one). Checks go through docker exec, not SSH.
@@ -418,6 +517,37 @@ describe("the project's program through the real engine on the lab", { concurren
         );
     });
 
+    it("a client host down during up: the rest converges, up fails naming it; back up, the next up changes only its resources", () => {
+        execFileSync("docker", ["stop", "-t", "1", "airgap-lab-client-b"], { stdio: "ignore" });
+        let started = Date.now();
+        const down = stack.up();
+        const failedAfter = Date.now() - started;
+        execFileSync("docker", ["start", "airgap-lab-client-b"], { stdio: "ignore" });
+        assert.notEqual(down.status, 0, "up must fail while client-b is down");
+        assert.match(
+            down.output,
+            /airgap-registry-trust-client-b[^\n]*(error|failed)|client-b\.lab/,
+            "the failure names client-b",
+        );
+        assert.ok(
+            down.changes.includes(`create ${R.container}`) && down.changes.includes(`create ${R.trust("client-a")}`),
+            "the registry and client-a were deployed in the same up",
+        );
+        assert.equal(v2Status("client-a.lab").status, "401", "client-a trusts the registry");
+        console.log(`# client-b down: up failed after ${Math.round(failedAfter / 1000)} s`);
+
+        cfg = labUp(); // client-b's sshd is up again (same host key)
+        started = Date.now();
+        const preview = mustSucceed(stack.preview(), "preview with client-b back");
+        assert.ok(preview.changes.length > 0);
+        for (const change of preview.changes)
+            assert.match(change, /trust-client-b/, `only client-b's resources: ${change}`);
+        mustSucceed(stack.up(), "up with client-b back");
+        console.log(`# client-b back: preview and up took ${Math.round((Date.now() - started) / 1000)} s`);
+        assert.equal(v2Status("client-b.lab").status, "401");
+        assert.deepEqual(mustSucceed(stack.preview("--expect-no-changes"), "converged").changes, []);
+    });
+
     it("a re-up on the kept storage serves the earlier images", () => {
         mustSucceed(stack.up(), "re-up");
         const [ci] = credentials();
@@ -425,6 +555,35 @@ describe("the project's program through the real engine on the lab", { concurren
         run("client-b.lab", `docker rmi ${image} >/dev/null; docker pull ${endpoint}/hello@${pushedDigest} >/dev/null`);
         run("client-b.lab", `docker pull ${image} >/dev/null`);
         assert.equal(repoDigest("client-b.lab"), `${endpoint}/hello@${pushedDigest}`);
+    });
+
+    it("the registry process killed and the registry host's dockerd restarted: the container comes back, refresh finds no change", () => {
+        const id = containerId();
+        const restarts = () =>
+            Number(run("registry.lab", "docker inspect --format '{{.RestartCount}}' airgap-registry").trim());
+        const waitFor401 = (what: string) => {
+            const deadline = Date.now() + 90_000;
+            while (v2Status("client-a.lab").status !== "401") {
+                if (Date.now() > deadline) throw new Error(`the registry did not come back after ${what}`);
+                execFileSync("sleep", ["2"]);
+            }
+        };
+        const before = restarts();
+        let started = Date.now();
+        run("registry.lab", "kill -KILL $(docker inspect --format '{{.State.Pid}}' airgap-registry)");
+        waitFor401("its process was killed");
+        console.log(`# registry process killed: serving again after ${Math.round((Date.now() - started) / 1000)} s`);
+        assert.ok(restarts() > before, "restarted by its restart policy");
+
+        started = Date.now();
+        run("registry.lab", "pkill -x dockerd; sleep 3; until docker info >/dev/null 2>&1; do sleep 1; done");
+        waitFor401("dockerd restarted");
+        console.log(`# dockerd restarted: serving again after ${Math.round((Date.now() - started) / 1000)} s`);
+        assert.equal(containerId(), id, "the same container (live-restore / restart policy), not a new one");
+        assert.deepEqual(
+            mustSucceed(stack.preview("--refresh", "--expect-no-changes"), "refresh after the faults").changes,
+            [],
+        );
     });
 
     it("removeDataOnDestroy: true removes the storage on destroy", () => {

@@ -69,7 +69,7 @@ describe("carry-in bundle on real lab hosts", { concurrency: false }, () => {
         const r = onHost(
             cfg,
             "bare.lab",
-            engineInstallScripts("/tmp/partial-packages", "deb", state, manifest.install).create,
+            engineInstallScripts("/tmp/partial-packages", "deb", state, "partial", manifest.install).create,
         );
         assert.equal(r.code, 5, r.stderr);
         assert.match(r.stderr, /engine install from the bundle failed; missing dependencies: .*containerd/);

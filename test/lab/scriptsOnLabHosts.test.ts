@@ -26,6 +26,7 @@ import {
     loadImageScripts,
     selinuxPermissiveScripts,
 } from "../../components/host/hostScripts";
+import { populateScript } from "../../components/registry/populationScripts";
 import { cliRunScripts, readinessScript, writeFileScripts } from "../../components/registry/registryScripts";
 import { projectRoot } from "../support/engine";
 import { labUp, mustRun, onHost } from "../support/lab";
@@ -125,7 +126,7 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
         const tarball = fs.readFileSync(path.join(projectRoot, ".lab", "images", "registry-image.tar"));
         const copied = onHost(cfg, "registry.lab", `cat > ${dataDir}/images/registry-image.tar`, tarball);
         assert.equal(copied.code, 0, copied.stderr);
-        const load = loadImageScripts(state, image, `${dataDir}/images/registry-image.tar`);
+        const load = loadImageScripts(state, image, { path: `${dataDir}/images/registry-image.tar`, id: "lab" });
         assert.match(run("registry.lab", load.create), /loading airgap-registry\/registry:2\.8/);
         assert.match(run("registry.lab", load.create), /already present/);
     });
@@ -199,6 +200,23 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
         );
     });
 
+    it("image population: a push that fails after the login leaves no credentials on the host", () => {
+        run("registry.lab", "docker logout localhost:5443 >/dev/null 2>&1 || true");
+        const failed = onHost(
+            cfg,
+            "registry.lab",
+            populateScript(port, user, [{ ref: "team/missing:1", archivePath: "/nonexistent/missing.tar" }]),
+            `${password}\n${ca}`,
+        );
+        assert.notEqual(failed.code, 0, "the population must fail: its archive does not exist");
+        assert.match(failed.stderr, /missing\.tar/, "it failed at the archive, after the login");
+        assert.doesNotMatch(
+            run("registry.lab", "cat /root/.docker/config.json 2>/dev/null || true"),
+            /localhost:5443/,
+            "docker forgot the login: the password is not left in root's docker config",
+        );
+    });
+
     it("containerd trusts the registry through its hosts directory alone (no OS trust store), and stops after delete", () => {
         // outsider.lab has the CA nowhere else, so what ctr trusts comes from hosts.toml.
         const entries = certsDirEntries(endpoint, ["containerd"]);
@@ -245,7 +263,10 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
             }).delete,
         );
         assert.equal(run("registry.lab", "docker ps -aq --filter name=^airgap-registry$").trim(), "");
-        run("registry.lab", loadImageScripts(state, image, undefined).delete);
+        run(
+            "registry.lab",
+            loadImageScripts(state, image, { path: `${dataDir}/images/registry-image.tar`, id: "lab" }).delete,
+        );
         assert.equal(
             onHost(cfg, "registry.lab", `docker image inspect ${image}`).code,
             1,

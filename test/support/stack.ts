@@ -7,7 +7,7 @@ import { projectRoot, pulumi, pulumiEnv, PulumiRun, stackResources } from "./eng
 
 /** What the engine reported for a `--json` preview or update. */
 export interface JsonRun extends PulumiRun {
-    /** The resources that change (every op but `same`; default providers left out), as `op type::name`. */
+    /** The resources that change (every op but `same` and `refresh`; default providers left out), as `op type::name`. */
     readonly changes: string[];
     /** Counts per operation, as the engine's summary gives them (`create`, `same`, ...). */
     readonly summary: Record<string, number>;
@@ -25,7 +25,11 @@ const replaceSteps = new Set(["replace", "create-replacement", "delete-replaced"
 
 function changeList(steps: Array<{ op: string; urn: string }>): string[] {
     const changed = steps
-        .filter((s) => s.op !== "same" && !/^pulumi:providers:[^:]+::default_/.test(resourceOf(s.urn)))
+        // `refresh` steps (preview --refresh) read a resource; whatever they find shows as its own op.
+        .filter(
+            (s) =>
+                s.op !== "same" && s.op !== "refresh" && !/^pulumi:providers:[^:]+::default_/.test(resourceOf(s.urn)),
+        )
         .map((s) => `${replaceSteps.has(s.op) ? "replace" : s.op} ${resourceOf(s.urn)}`);
     return [...new Set(changed)].sort();
 }

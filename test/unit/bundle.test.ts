@@ -129,11 +129,9 @@ describe("served names and archive names (table)", () => {
 
 describe("bundle scripts", () => {
     it("engine install: offline apt, names missing dependencies, records what it added; leaves engines alone", () => {
-        const s = engineInstallScripts("/var/lib/r/bundle/packages", "deb", "/var/lib/r/.state");
-        assert.match(
-            s.create,
-            /echo "deb \[trusted=yes\] file:\/var\/lib\/r\/bundle\/packages \.\/" > "\$repo\/sources\.list"/,
-        );
+        const s = engineInstallScripts("/var/lib/r/bundle/packages", "deb", "/var/lib/r/.state", "0123abcd");
+        assert.match(s.create, /index=\$\(find '\/var\/lib\/r\/bundle\/packages' -name Packages -type f -print/);
+        assert.match(s.create, /echo "deb \[trusted=yes\] file:\$pkgdir \.\/" > "\$repo\/sources\.list"/);
         assert.match(
             s.create,
             /-o Dir::Etc::SourceParts=\/nonexistent -o Dir::State::Lists=\$repo\/lists/,
@@ -147,10 +145,18 @@ describe("bundle scripts", () => {
         assert.match(s.create, /a container engine is already installed: bundle packages not used/);
         assert.match(
             s.delete,
-            /xargs env DEBIAN_FRONTEND=noninteractive apt-get remove -y < '\/var\/lib\/r\/\.state\/engine-packages-added'/,
+            /xargs env DEBIAN_FRONTEND=noninteractive apt-get remove -y < '\/var\/lib\/r\/\.state\/engine-packages-added\.0123abcd'/,
         );
-        const rpm = engineInstallScripts("/p", "rpm", "/s");
-        assert.match(rpm.create, /dnf install -y --disablerepo='\*' --nogpgcheck '\/p'\/\*\.rpm/);
+        assert.match(s.delete, /rm -rf '\/var\/lib\/r\/bundle\/packages'$/m, "the copied packages go with it");
+        const rpm = engineInstallScripts("/p", "rpm", "/s", "0123abcd");
+        assert.match(rpm.create, /dnf install -y --disablerepo='\*' --nogpgcheck "\$pkgdir"\/\*\.rpm/);
+    });
+    it("engine install: a new package set on a host with an engine takes over the earlier sets' records", () => {
+        const s = engineInstallScripts("/d/bundle/packages-b", "deb", "/d/.state", "bbbb");
+        const adopt = s.create.slice(0, s.create.indexOf("a container engine is already installed"));
+        assert.match(adopt, /for earlier in '\/d\/\.state\/engine-packages-added'\*; do/);
+        assert.match(adopt, /"\$earlier" != '\/d\/\.state\/engine-packages-added\.bbbb'/);
+        assert.match(adopt, /cat "\$earlier" >> '\/d\/\.state\/engine-packages-added\.bbbb'\n\s+rm -f "\$earlier"/);
     });
     it("restore only into an empty data directory", () => {
         assert.match(
@@ -168,9 +174,9 @@ describe("bundle scripts", () => {
         assert.match(s, /serve '\/var\/lib\/r\/images\/serve-team-app-1\.tar' 'team\/app:1' 'team\/app' '1'/);
     });
     for (const [name, text] of Object.entries({
-        "engine install deb (create)": engineInstallScripts("/p", "deb", "/s").create,
-        "engine install deb (delete)": engineInstallScripts("/p", "deb", "/s").delete,
-        "engine install rpm (create)": engineInstallScripts("/p", "rpm", "/s").create,
+        "engine install deb (create)": engineInstallScripts("/p", "deb", "/s", "0123abcd").create,
+        "engine install deb (delete)": engineInstallScripts("/p", "deb", "/s", "0123abcd").delete,
+        "engine install rpm (create)": engineInstallScripts("/p", "rpm", "/s", "0123abcd").create,
         "storage restore": storageRestoreScript("/d", "/d/a.tgz"),
         populate: populateScript(5443, "ci", [
             { ref: "team/app:1", archivePath: "/a.tar" },
@@ -228,9 +234,12 @@ describe("PrivateRegistry with a bundle", () => {
         // The copied directory lands inside remotePath, under its own name (packages/debian -> .../debian).
         assert.match(
             get("b-host-engine-install").inputs.create,
-            new RegExp(`file:${get("b-host-engine-packages").inputs.remotePath}/debian \\./`),
+            new RegExp(`find '${get("b-host-engine-packages").inputs.remotePath}' -name Packages`),
         );
-        assert.match(get("b-host-image").inputs.create, /docker image inspect 'airgap-registry\/registry:2\.8'/);
+        assert.match(
+            get("b-host-image").inputs.create,
+            /docker image inspect --format '\{\{\.Id\}\}' 'airgap-registry\/registry:2\.8'/,
+        );
         assert.deepEqual(
             all.filter((r) => r.parent.endsWith("::b-images")).map((r) => [r.type, r.name]),
             [

@@ -236,7 +236,10 @@ describe("every rendered script passes shellcheck", () => {
         ...pairs("data-dir-remove", dataDirScripts("/var/lib/r", true)),
         ...pairs(
             "image-archive",
-            loadImageScripts("/var/lib/r/.state", "registry:2", "/var/lib/r/images/registry-image.tar"),
+            loadImageScripts("/var/lib/r/.state", "registry:2", {
+                path: "/var/lib/r/images/registry-image.tar",
+                id: "0123abcd",
+            }),
         ),
         ...pairs("image-present", loadImageScripts("/var/lib/r/.state", "registry:2", undefined)),
         ...pairs("write-file", writeFileScripts("/var/lib/r/certs/server.key", "0600")),
