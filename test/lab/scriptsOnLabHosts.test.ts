@@ -59,7 +59,7 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
         // Start from a clean registry host and clients (the lab is reused between runs).
         run(
             "registry.lab",
-            `docker rm -f airgap-registry >/dev/null 2>&1 || true; rm -rf ${dataDir} /etc/docker/daemon.json`,
+            `docker rm -f airgap-registry >/dev/null 2>&1 || true; docker rmi -f ${image} >/dev/null 2>&1 || true; rm -rf ${dataDir} /etc/docker/daemon.json`,
         );
         for (const c of ["client-a.lab", "client-b.lab", "outsider.lab"]) {
             run(
