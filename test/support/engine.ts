@@ -33,6 +33,7 @@ export function pulumiEnv(stateDir = path.join(projectRoot, ".pulumi-state")): N
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
+        PULUMI_CONTINUE_ON_ERROR: "true",
         PULUMI_NODEJS_TRANSPILE_ONLY: "true",
         PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
         NO_COLOR: "1",

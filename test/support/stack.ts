@@ -135,6 +135,16 @@ export class ProjectStack {
         return this.run("destroy", "--yes", "--skip-preview");
     }
 
+    /** Operations a killed `up` left unfinished (`creating`, `updating`, `deleting`), from the state. */
+    pendingOperations(): Array<{ type: string; urn: string }> {
+        const r = this.run("stack", "export");
+        if (r.status !== 0) throw new Error(`pulumi stack export failed:\n${r.output}`);
+        const state = JSON.parse(r.output.slice(r.output.indexOf("{"))) as {
+            deployment?: { pending_operations?: Array<{ type: string; resource: { urn: string } }> };
+        };
+        return (state.deployment?.pending_operations ?? []).map((op) => ({ type: op.type, urn: op.resource.urn }));
+    }
+
     /** A stack output (secrets shown), parsed from JSON. */
     output<T>(name: string): T {
         const r = this.run("stack", "output", name, "--json", "--show-secrets");
@@ -196,8 +206,31 @@ export function takeLabFromDevStack(): void {
     }
 }
 
-/** Fails with the run's last output when a `pulumi` run did not succeed; returns it otherwise. */
+/** The engine's error and warning messages in a run's output (`--json` events or plain text). */
+export function diagnosticsOf(output: string): string[] {
+    const messages: string[] = [];
+    for (const line of output.split("\n")) {
+        if (!line.includes('"diagnosticEvent"')) continue;
+        try {
+            const event = JSON.parse(line) as { diagnosticEvent?: { severity: string; message: string; urn?: string } };
+            const d = event.diagnosticEvent;
+            if (d && (d.severity === "error" || d.severity === "warning")) {
+                messages.push(`${d.severity}${d.urn ? ` ${resourceOf(d.urn)}` : ""}: ${d.message.trim()}`);
+            }
+        } catch {
+            // not an event line
+        }
+    }
+    return messages;
+}
+
+/** Fails with the run's errors and last output when a `pulumi` run did not succeed; returns it otherwise. */
 export function mustSucceed<T extends PulumiRun>(r: T, what: string): T {
-    if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}):\n${r.output.slice(-6000)}`);
+    if (r.status !== 0) {
+        const diagnostics = diagnosticsOf(r.output);
+        throw new Error(
+            `${what} failed (exit ${r.status}):\n${diagnostics.length > 0 ? diagnostics.join("\n") : r.output.slice(-6000)}`,
+        );
+    }
     return r;
 }
