@@ -11,7 +11,7 @@ import * as path from "path";
 import type { RegistryCredential } from "../../components";
 import { projectRoot } from "../support/engine";
 import { freshLabHosts, labAddress, labUp, mustRun, onHost } from "../support/lab";
-import { devStackConfig, mustSucceed, ProjectStack, takeLabFromDevStack } from "../support/stack";
+import { devStackConfig, diagnosticsOf, mustSucceed, ProjectStack, takeLabFromDevStack } from "../support/stack";
 import { archiveImageId, variantRegistryArchive } from "../support/variants";
 
 // The project's own program (index.ts reading Pulumi.<stack>.yaml) through the real engine on
@@ -535,6 +535,8 @@ describe("the project's program through the real engine on the lab", { concurren
         );
         assert.equal(v2Status("client-a.lab").status, "401", "client-a trusts the registry");
         console.log(`# client-b down: up failed after ${Math.round(failedAfter / 1000)} s`);
+        for (const d of diagnosticsOf(down.output).filter((m) => m.startsWith("error")))
+            console.log(`#   ${d.split("\n")[0]}`);
 
         cfg = labUp(); // client-b's sshd is up again (same host key)
         started = Date.now();

@@ -135,6 +135,21 @@ export class ProjectStack {
         return this.run("destroy", "--yes", "--skip-preview");
     }
 
+    /** True while an update holds the stack's lock (a killed `up` leaves its lock file in the file backend). */
+    locked(): boolean {
+        const dir = path.join(
+            projectRoot,
+            ".pulumi-state",
+            "backend",
+            ".pulumi",
+            "locks",
+            "organization",
+            "airgap-registry",
+            this.name,
+        );
+        return fs.existsSync(dir) && fs.readdirSync(dir).length > 0;
+    }
+
     /** Operations a killed `up` left unfinished (`creating`, `updating`, `deleting`), from the state. */
     pendingOperations(): Array<{ type: string; urn: string }> {
         const r = this.run("stack", "export");
