@@ -71,6 +71,7 @@ describe("an up killed mid-way through the real engine", { concurrency: false },
     });
     after(() => {
         if (process.env.AIRGAP_REGISTRY_KEEP_TEST_STACK) return;
+        if (stack.locked()) stack.run("cancel", "--yes");
         stack.destroy();
         stack.remove();
     });

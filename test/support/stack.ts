@@ -87,6 +87,8 @@ export class ProjectStack {
 
     /** Removes any earlier stack of this name (its state and config file) and creates it anew with `config`. */
     recreate(config: Record<string, unknown>): void {
+        // A lock left by an earlier run that was killed would block everything below.
+        fs.rmSync(this.lockDir(), { recursive: true, force: true });
         this.run("stack", "rm", "--yes", "--force");
         fs.rmSync(this.configFile, { force: true });
         const init = pulumi(projectRoot, this.env, "stack", "init", this.name);
@@ -135,9 +137,9 @@ export class ProjectStack {
         return this.run("destroy", "--yes", "--skip-preview");
     }
 
-    /** True while an update holds the stack's lock (a killed `up` leaves its lock file in the file backend). */
-    locked(): boolean {
-        const dir = path.join(
+    /** The file backend's lock directory of this stack. */
+    lockDir(): string {
+        return path.join(
             projectRoot,
             ".pulumi-state",
             "backend",
@@ -147,7 +149,11 @@ export class ProjectStack {
             "airgap-registry",
             this.name,
         );
-        return fs.existsSync(dir) && fs.readdirSync(dir).length > 0;
+    }
+
+    /** True while an update holds the stack's lock (a killed `up` leaves its lock file in the file backend). */
+    locked(): boolean {
+        return fs.existsSync(this.lockDir()) && fs.readdirSync(this.lockDir()).length > 0;
     }
 
     /** Operations a killed `up` left unfinished (`creating`, `updating`, `deleting`), from the state. */

@@ -225,6 +225,15 @@ describe("trust scripts", () => {
     });
 });
 
+describe("the 401 checks", () => {
+    it("the readiness check verifies against the CA from stdin and keeps curl's errors in a temporary file", () => {
+        const s = readinessScript(5443);
+        assert.match(s, /await_401 https:\/\/localhost:5443\/v2\/ --cacert "\$ca"/);
+        assert.match(s, /curl_err=\$\(mktemp\)/);
+        assert.doesNotMatch(s, /\/tmp\//, "no fixed path another user could pre-create or read");
+    });
+});
+
 describe("every rendered script passes shellcheck", () => {
     const scripts: Record<string, string> = {
         facts: factsScript(),
