@@ -51,7 +51,13 @@ function tamperedBundle(): string {
     return dir;
 }
 
-const cases: Array<{ stack: string; set: Array<[string, string]>; expect: RegExp }> = [
+const cases: Array<{ stack: string; set: Array<[string, string]>; expect: RegExp; header?: RegExp }> = [
+    {
+        stack: "test-password-unknown-user",
+        set: [["airgap-registry:passwords.root", "not-a-user"]],
+        expect: /`passwords\.root` is set but "root" is not in `users`/,
+        header: /invalid stack config \(namespace airgap-registry\):/,
+    },
     {
         stack: "test-tampered-bundle",
         set: [["airgap-registry:bundlePath", tamperedBundle()]],
@@ -123,7 +129,12 @@ describe("bad stack config through the real engine", () => {
             const preview = pulumi(projectRoot, env, "preview", "--stack", c.stack);
             assert.notEqual(preview.status, 0, "preview must fail");
             assert.match(preview.output, c.expect);
-            assert.match(preview.output, /invalid arguments for PrivateRegistry/);
+            assert.match(preview.output, c.header ?? /invalid arguments for PrivateRegistry/);
+            assert.doesNotMatch(
+                preview.output,
+                /\n\s+at .*\.(js|ts):\d+/,
+                "a config mistake is not a crash: no stack trace",
+            );
 
             const up = pulumi(projectRoot, env, "up", "--yes", "--skip-preview", "--stack", c.stack);
             assert.notEqual(up.status, 0, "up must fail");
