@@ -16,6 +16,7 @@ export const endpoints = registry.endpoints;
 export const caCertificate = registry.caCertificate;
 export const caFingerprintSha256 = registry.caFingerprintSha256;
 export const serverCertificateNotAfter = registry.serverCertificateNotAfter;
+export const caCertificateNotAfter = registry.caCertificateNotAfter;
 export const credentials = registry.credentials;
 export const dockerLogin = registry.dockerLogin;
 export const servedImages = registry.servedImages;

@@ -7,6 +7,7 @@
  */
 
 export { PrivateRegistry } from "./privateRegistry/privateRegistry";
+export { privateRegistryDefaults } from "./privateRegistry/privateRegistryArgs";
 export type { PrivateRegistryArgs, RegistryClientArgs, RegistryHostArgs } from "./privateRegistry/privateRegistryArgs";
 
 export { CertificateAuthority, certificateAuthorityDefaults } from "./pki/certificateAuthority";

@@ -13,6 +13,7 @@ export * from "./host/hostPreparation";
 export * from "./host/hostScripts";
 export * from "./pki/certificateAuthority";
 export * from "./pki/existingCa";
+export * from "./pki/expiry";
 export * from "./pki/keyAlgorithm";
 export * from "./pki/registryCertificate";
 export * from "./pki/sans";

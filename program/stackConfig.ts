@@ -44,6 +44,7 @@ export interface RawStackConfig {
     healthcheck?: boolean;
     verifyClients?: boolean;
     bundlePath?: string;
+    expiryWarningDays?: number;
 }
 
 /** Resolves a path from the config relative to the project directory. */
@@ -109,6 +110,7 @@ export function toPrivateRegistryArgs(
         healthcheck: raw.healthcheck,
         verifyClients: raw.verifyClients,
         bundlePath: resolvePath(projectDir, raw.bundlePath),
+        expiryWarningDays: raw.expiryWarningDays,
     };
     if (problems.length > 0) {
         throw new InvalidStackConfigError([...problems, ...checkPrivateRegistryArgs(args)]);
@@ -176,6 +178,7 @@ export function readStackConfig(): { config: RawStackConfig; problems: string[] 
         healthcheck: object<boolean>("healthcheck", "true or false"),
         verifyClients: object<boolean>("verifyClients", "true or false"),
         bundlePath: config.get("bundlePath"),
+        expiryWarningDays: object<number>("expiryWarningDays", "a whole number of days"),
     };
     for (const key of Object.keys(raw) as Array<keyof RawStackConfig>) {
         (raw as Record<string, unknown>)[key] = unsetAsUndefined(raw[key]);

@@ -8,13 +8,19 @@ import { verifyBundle } from "../bundle/manifest";
 import { HostPreparation, hostPreparationDefaults } from "../host/hostPreparation";
 import { CertificateAuthority } from "../pki/certificateAuthority";
 import { RegistryCertificate } from "../pki/registryCertificate";
+import { expiryWarnings } from "../pki/expiry";
 import { registryEndpoints } from "../pki/sans";
 import { RegistryContainer, registryContainerDefaults } from "../registry/registryContainer";
 import { ImageArchiveArgs, RegistryPopulation } from "../registry/registryPopulation";
 import { RegistryCredential } from "../registry/registryUsers";
 import { ClientTrust } from "../trust/clientTrust";
 import { assertValid } from "../validation";
-import { checkPrivateRegistryArgs, PrivateRegistryArgs, siteHost } from "./privateRegistryArgs";
+import {
+    checkPrivateRegistryArgs,
+    PrivateRegistryArgs,
+    privateRegistryDefaults,
+    siteHost,
+} from "./privateRegistryArgs";
 
 /**
  * A private registry inside an air-gapped network, trusted by its clients: a CA, the registry's
@@ -32,6 +38,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     public readonly caFingerprintSha256: pulumi.Output<string>;
     /** When the server certificate expires (RFC 3339). */
     public readonly serverCertificateNotAfter: pulumi.Output<string>;
+    /** When the CA certificate expires (RFC 3339). */
+    public readonly caCertificateNotAfter: pulumi.Output<string>;
     /** Users and passwords. Secret. */
     public readonly credentials: pulumi.Output<RegistryCredential[]>;
     /** `docker login` command line for the first user (password from stdin; no secret in it). */
@@ -149,6 +157,28 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         this.caCertificate = ca.certPem;
         this.caFingerprintSha256 = ca.fingerprintSha256;
         this.serverCertificateNotAfter = cert.notAfter;
+        this.caCertificateNotAfter = ca.notAfter;
+        // Known in a preview once the certificates exist: the warning shows before it is too late.
+        const warnDays = args.expiryWarningDays ?? privateRegistryDefaults.expiryWarningDays;
+        pulumi.all([ca.notAfter, cert.notAfter]).apply(([caEnd, certEnd]) => {
+            const warnings = expiryWarnings(
+                [
+                    {
+                        what: "CA certificate",
+                        notAfter: caEnd,
+                        remedy: "rotate the CA (a new `ca`) before clients stop trusting the registry",
+                    },
+                    {
+                        what: "registry's server certificate",
+                        notAfter: certEnd,
+                        remedy: "run `pulumi up` to re-issue it (it is re-issued within `certificate.earlyRenewalHours` of expiry)",
+                    },
+                ],
+                new Date(),
+                warnDays,
+            );
+            for (const w of warnings) void pulumi.log.warn(w, this);
+        });
         this.credentials = registry.credentials;
         this.dockerLogin = pulumi.output(
             `docker login ${endpoints[0]} --username ${args.users[0].name} --password-stdin`,
@@ -166,6 +196,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             caCertificate: this.caCertificate,
             caFingerprintSha256: this.caFingerprintSha256,
             serverCertificateNotAfter: this.serverCertificateNotAfter,
+            caCertificateNotAfter: this.caCertificateNotAfter,
             credentials: this.credentials,
             dockerLogin: this.dockerLogin,
             servedImages: this.servedImages,

@@ -24,6 +24,11 @@ import {
     checkUnique,
 } from "../validation";
 
+/** Defaults of {@link PrivateRegistryArgs} of its own (the parts' defaults are the parts'). */
+export const privateRegistryDefaults = {
+    expiryWarningDays: 30,
+} as const;
+
 /** The registry host: how to reach it and the names clients reach the registry by. */
 export interface RegistryHostArgs extends SshHostArgs {
     /** DNS names clients use for the registry; the first is the primary endpoint. At least one name or IP. */
@@ -101,6 +106,11 @@ export interface PrivateRegistryArgs {
      * anything is created; replaces `registryImage`/`registryImageArchive`. Default: none.
      */
     readonly bundlePath?: string;
+    /**
+     * Warn (a diagnostic in every preview and up, not an error) when the CA or the server
+     * certificate expires within this many days. Default `30`.
+     */
+    readonly expiryWarningDays?: number;
 }
 
 function withKnownHosts<T extends SshEndpointArgs>(endpoint: T, knownHostsPath: string | undefined): T {
@@ -175,6 +185,16 @@ export function checkPrivateRegistryArgs(
     );
     problems.push(...checkCertificateAuthorityArgs("ca", args.ca ?? {}));
     problems.push(...checkCertificateSettings("certificate", args.certificate ?? {}));
+    if (
+        args.expiryWarningDays !== undefined &&
+        (typeof args.expiryWarningDays !== "number" ||
+            !Number.isInteger(args.expiryWarningDays) ||
+            args.expiryWarningDays < 0)
+    ) {
+        problems.push(
+            `\`expiryWarningDays\` must be a whole number of days (0 or more), got ${JSON.stringify(args.expiryWarningDays)}`,
+        );
+    }
     if (args.registryImageArchive !== undefined)
         problems.push(...checkFileExists("registryImageArchive", args.registryImageArchive));
     if (args.bundlePath !== undefined) {

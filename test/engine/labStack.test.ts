@@ -134,6 +134,22 @@ describe("the project's program through the real engine on the lab", { concurren
         assert.equal(containerId(), id, "the container was not touched");
     });
 
+    it("a certificate inside the expiry warning window is a warning in the preview, not a change", () => {
+        const notAfter = stack.output<string>("serverCertificateNotAfter");
+        assert.match(stack.output<string>("caCertificateNotAfter"), /^\d{4}-\d\d-\d\dT/);
+        const quiet = mustSucceed(stack.preview("--expect-no-changes"), "preview with the default window");
+        assert.doesNotMatch(quiet.output, /certificate expires on/, "negative twin: a year away is outside 30 days");
+        stack.setConfig("expiryWarningDays", 400);
+        const warned = mustSucceed(stack.preview("--expect-no-changes"), "preview with a 400-day window");
+        assert.match(
+            warned.output,
+            new RegExp(`the registry's server certificate expires on ${notAfter.replace(/[.]/g, "\\.")}`),
+        );
+        const config = stack.readConfig();
+        delete config["airgap-registry:expiryWarningDays"];
+        stack.writeConfig(config);
+    });
+
     it("client-a logs in and pushes, client-b pulls the same digest, both with TLS verified", () => {
         const [ci] = credentials();
         const sample = fs.readFileSync(path.join(projectRoot, ".lab", "images", "sample-image.tar"));

@@ -227,6 +227,13 @@ describe("bad input fails before anything is registered, naming the field", () =
             /`runtime` "docker-provider" runs the operator's ssh client, which verifies hosts against a known_hosts file: set `host\.knownHostsPath`/,
         ],
         [
+            "a negative expiry warning window",
+            (a) => {
+                a.expiryWarningDays = -1;
+            },
+            /`expiryWarningDays` must be a whole number of days \(0 or more\), got -1/,
+        ],
+        [
             "an unknown OS family",
             (a) => {
                 a.clients[0].osFamily = "arch";

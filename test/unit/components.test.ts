@@ -2,6 +2,7 @@
 
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import {
     installMocks,
@@ -348,6 +349,38 @@ describe("PrivateRegistry", () => {
         assert.match(
             await valueOf(reg.clientTrusts["client-b"].certsDirs.apply((d) => d.join(" "))),
             /\/etc\/containerd\/certs\.d\/registry\.lab:5443/,
+        );
+    });
+    it("warns (not fails) when the server certificate is within expiryWarningDays of its end", async () => {
+        const mockNotAfter = "2027-11-23T00:00:00Z"; // what the mocks give every certificate
+        const daysLeft = Math.floor((Date.parse(mockNotAfter) - Date.now()) / 86_400_000);
+        const warningsWith = async (expiryWarningDays: number) => {
+            const warned: string[] = [];
+            const log = pulumi.log as unknown as { warn: (message: string) => Promise<void> };
+            const original = log.warn;
+            log.warn = (message: string) => {
+                warned.push(message);
+                return Promise.resolve();
+            };
+            try {
+                resetRecorded();
+                new PrivateRegistry(`exp-${expiryWarningDays}`, registryArgs({ expiryWarningDays }), {
+                    parent: recordingRoot(`pr-expiry-${expiryWarningDays}`),
+                });
+                await settle();
+            } finally {
+                log.warn = original;
+            }
+            return warned.filter((w) => w.includes("server certificate"));
+        };
+        assert.deepEqual(await warningsWith(daysLeft - 1), [], "negative twin: outside the window, no warning");
+        const inside = await warningsWith(daysLeft + 1);
+        assert.equal(inside.length, 1, inside.join("\n"));
+        assert.match(
+            inside[0],
+            new RegExp(
+                `^the registry's server certificate expires on ${mockNotAfter} \\(in ${daysLeft} days?\\): run \`pulumi up\``,
+            ),
         );
     });
     it("re-ordering clients changes no resource name", async () => {

@@ -10,6 +10,7 @@ import {
     registrySans,
     registryEndpoints,
     checkExistingCa,
+    expiryWarnings,
     certificateFacts,
 } from "../../components/internal";
 
@@ -223,4 +224,34 @@ describe("RegistryCertificate", () => {
             /`ipAddresses\[0\]` is not a valid IP address: "10\.0\.0\.300"/,
         );
     });
+});
+
+describe("certificate expiry warnings (table)", () => {
+    const now = new Date("2026-11-25T00:00:00Z");
+    const cert = (notAfter: string) => [{ what: "registry's server certificate", notAfter, remedy: "run `pulumi up`" }];
+    const cases: Array<[string, string, number, string[]]> = [
+        ["far from expiry", "2027-11-25T00:00:00Z", 30, []],
+        [
+            "inside the window",
+            "2026-12-05T00:00:00Z",
+            30,
+            ["the registry's server certificate expires on 2026-12-05T00:00:00Z (in 10 days): run `pulumi up`"],
+        ],
+        [
+            "one day left",
+            "2026-11-26T12:00:00Z",
+            30,
+            ["the registry's server certificate expires on 2026-11-26T12:00:00Z (in 1 day): run `pulumi up`"],
+        ],
+        [
+            "expired",
+            "2026-11-20T00:00:00Z",
+            0,
+            ["the registry's server certificate expired on 2026-11-20T00:00:00Z: run `pulumi up`"],
+        ],
+        ["a window of 0 days warns only once expired", "2026-11-26T00:00:00Z", 0, []],
+    ];
+    for (const [title, notAfter, days, expected] of cases) {
+        it(title, () => assert.deepEqual(expiryWarnings(cert(notAfter), now, days), expected));
+    }
 });
