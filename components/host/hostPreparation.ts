@@ -142,14 +142,10 @@ export class HostPreparation extends pulumi.ComponentResource {
             { connection, create: factsScript(), triggers: [sha256Of(JSON.stringify(desiredDaemon))] },
             { parent: this },
         );
-        // Another data directory is a replacement: the new one is made, then the old one's
-        // certs, config, images and state are removed (its registry data is kept).
-        const dirs = step(
-            "data-dir",
-            dataDirScripts(dataDir, args.removeDataOnDestroy ?? false),
-            { triggers: [dataDir] },
-            [factsCmd],
-        );
+        // No trigger here: a replacement on the same directory would run the old delete after the
+        // new create and remove the live registry's certs, auth and config (data too with
+        // removeDataOnDestroy). Another data directory is an update: the old one stays as it is.
+        const dirs = step("data-dir", dataDirScripts(dataDir, args.removeDataOnDestroy ?? false), {}, [factsCmd]);
         let engineDeps: pulumi.Resource[] = [dirs];
         if (args.enginePackages !== undefined) {
             // A directory per package set: CopyToRemote copies *into* a directory that already

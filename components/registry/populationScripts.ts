@@ -42,7 +42,8 @@ export function populateScript(port: number, username: string, images: readonly 
         `printf '%s' "$password" | docker login ${registry} --username ${shellQuote(username)} --password-stdin >/dev/null`,
         "accept='application/vnd.docker.distribution.manifest.v2+json,application/vnd.oci.image.manifest.v1+json'",
         "serve() { # archive source-ref repository tag",
-        '  docker image inspect "$2" >/dev/null 2>&1 || docker load -i "$1" >/dev/null',
+        // Loaded every time: a new archive with the same reference moves the tag to its image.
+        '  docker load -i "$1" >/dev/null',
         "  id=$(docker image inspect --format '{{.Id}}' \"$2\")",
         `  served=$(curl -sS --cacert "$ca" -K "$auth" -H "Accept: $accept" "https://${registry}/v2/$3/manifests/$4" 2>/dev/null | tr -d ' \\t\\r\\n' | grep -o '"config":{[^}]*}' | grep -o 'sha256:[0-9a-f]*' || true)`,
         `  digest_of() { curl -sS -I --cacert "$ca" -K "$auth" -H "Accept: $accept" "https://${registry}/v2/$3/manifests/$4" | tr -d '\\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p'; }`,
