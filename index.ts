@@ -2,21 +2,27 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { PrivateRegistry } from "./components";
+import { readPreviousCaState } from "./program/previousCaState";
 import { readStackConfig, toPrivateRegistryArgs } from "./program/stackConfig";
 
-// Stack config -> one PrivateRegistry -> the stack outputs other stacks rely on.
-const stackConfig = readStackConfig();
-const registry = new PrivateRegistry(
-    pulumi.getProject(),
-    toPrivateRegistryArgs(stackConfig.config, process.cwd(), stackConfig.problems),
-);
-
-export const endpoint = registry.endpoint;
-export const endpoints = registry.endpoints;
-export const caCertificate = registry.caCertificate;
-export const caFingerprintSha256 = registry.caFingerprintSha256;
-export const serverCertificateNotAfter = registry.serverCertificateNotAfter;
-export const caCertificateNotAfter = registry.caCertificateNotAfter;
-export const credentials = registry.credentials;
-export const dockerLogin = registry.dockerLogin;
-export const servedImages = registry.servedImages;
+// Stack config (and what the last up left of the CAs) -> one PrivateRegistry -> the stack outputs.
+export = async () => {
+    const stackConfig = readStackConfig();
+    const previousCaState = await readPreviousCaState();
+    const registry = new PrivateRegistry(
+        pulumi.getProject(),
+        toPrivateRegistryArgs(stackConfig.config, process.cwd(), stackConfig.problems, previousCaState),
+    );
+    return {
+        endpoint: registry.endpoint,
+        endpoints: registry.endpoints,
+        caCertificate: registry.caCertificate,
+        caFingerprintSha256: registry.caFingerprintSha256,
+        caState: registry.caState,
+        serverCertificateNotAfter: registry.serverCertificateNotAfter,
+        caCertificateNotAfter: registry.caCertificateNotAfter,
+        credentials: registry.credentials,
+        dockerLogin: registry.dockerLogin,
+        servedImages: registry.servedImages,
+    };
+};

@@ -11,6 +11,7 @@ export * from "./host/daemonJson";
 export * from "./host/facts";
 export * from "./host/hostPreparation";
 export * from "./host/hostScripts";
+export * from "./pki/caRotation";
 export * from "./pki/certificateAuthority";
 export * from "./pki/existingCa";
 export * from "./pki/expiry";

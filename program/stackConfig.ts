@@ -11,6 +11,7 @@ import type {
     RegistryClientArgs,
     RegistryHostArgs,
 } from "../components/privateRegistry/privateRegistryArgs";
+import type { CaState } from "../components/pki/caRotation";
 import { expandHome, SshEndpointArgs } from "../components/ssh/sshHost";
 
 /**
@@ -36,6 +37,9 @@ export interface RawStackConfig {
     ca?: PrivateRegistryArgs["ca"];
     existingCaCertPem?: string;
     existingCaKeyPem?: string;
+    caRotation?: PrivateRegistryArgs["caRotation"];
+    nextCaCertPem?: string;
+    nextCaKeyPem?: string;
     certificate?: PrivateRegistryArgs["certificate"];
     registryImage?: string;
     registryImageArchive?: string;
@@ -45,6 +49,29 @@ export interface RawStackConfig {
     verifyClients?: boolean;
     bundlePath?: string;
     expiryWarningDays?: number;
+}
+
+/**
+ * A CA's settings with the existing CA of two config keys (a PEM and its secret key), when both are set; the
+ * messages about it then name those keys.
+ */
+function withExistingCa<T extends object>(
+    ca: T | undefined,
+    certKey: string,
+    certPem: string | undefined,
+    keyKey: string,
+    keyPem: string | undefined,
+    problems: string[],
+): T | undefined {
+    if ((certPem === undefined) !== (keyPem === undefined)) {
+        problems.push(`\`${certKey}\` and \`${keyKey}\` must be set together`);
+        return ca;
+    }
+    if (certPem === undefined || keyPem === undefined) return ca;
+    return {
+        ...(ca ?? ({} as T)),
+        existing: { certPem, keyPem: pulumi.secret(keyPem), fields: { certPem: certKey, keyPem: keyKey } },
+    };
 }
 
 /** Resolves a path from the config relative to the project directory. */
@@ -76,6 +103,7 @@ export function toPrivateRegistryArgs(
     raw: RawStackConfig,
     projectDir: string,
     readProblems: readonly string[] = [],
+    previousCaState?: CaState,
 ): PrivateRegistryArgs {
     const problems: string[] = [...readProblems];
     const passwords = raw.passwords ?? {};
@@ -86,14 +114,29 @@ export function toPrivateRegistryArgs(
         if (!(raw.users ?? []).includes(name))
             problems.push(`\`passwords.${name}\` is set but "${name}" is not in \`users\``);
     }
-    let ca = raw.ca;
-    if ((raw.existingCaCertPem === undefined) !== (raw.existingCaKeyPem === undefined)) {
-        problems.push("`existingCaCertPem` and `existingCaKeyPem` must be set together");
-    } else if (raw.existingCaCertPem !== undefined && raw.existingCaKeyPem !== undefined) {
-        ca = {
-            ...(raw.ca ?? {}),
-            existing: { certPem: raw.existingCaCertPem, keyPem: pulumi.secret(raw.existingCaKeyPem) },
-        };
+    const ca = withExistingCa(
+        raw.ca,
+        "existingCaCertPem",
+        raw.existingCaCertPem,
+        "existingCaKeyPem",
+        raw.existingCaKeyPem,
+        problems,
+    );
+    let caRotation = raw.caRotation;
+    if (caRotation !== undefined && caRotation !== null && typeof caRotation === "object") {
+        const next = withExistingCa(
+            caRotation.next,
+            "nextCaCertPem",
+            raw.nextCaCertPem,
+            "nextCaKeyPem",
+            raw.nextCaKeyPem,
+            problems,
+        );
+        caRotation = { ...caRotation, next: next as NonNullable<typeof caRotation>["next"] };
+    } else if (raw.nextCaCertPem !== undefined || raw.nextCaKeyPem !== undefined) {
+        problems.push(
+            "`nextCaCertPem` and `nextCaKeyPem` are set but `caRotation` is not: they are the next CA of a rotation",
+        );
     }
     const args: PrivateRegistryArgs = {
         host: resolveKeys(projectDir, raw.host) as RegistryHostArgs,
@@ -102,6 +145,8 @@ export function toPrivateRegistryArgs(
         bastion: resolveKeys(projectDir, raw.bastion),
         knownHostsPath: resolvePath(projectDir, raw.knownHostsPath),
         ca,
+        caRotation,
+        previousCaState,
         certificate: raw.certificate,
         registryImage: raw.registryImage,
         registryImageArchive: resolvePath(projectDir, raw.registryImageArchive),
@@ -170,6 +215,9 @@ export function readStackConfig(): { config: RawStackConfig; problems: string[] 
         ca: object<RawStackConfig["ca"]>("ca", "an object"),
         existingCaCertPem: config.get("existingCaCertPem"),
         existingCaKeyPem: pulumi.runtime.getConfig("airgap-registry:existingCaKeyPem"),
+        caRotation: object<RawStackConfig["caRotation"]>("caRotation", "an object (step, next)"),
+        nextCaCertPem: config.get("nextCaCertPem"),
+        nextCaKeyPem: pulumi.runtime.getConfig("airgap-registry:nextCaKeyPem"),
         certificate: object<RawStackConfig["certificate"]>("certificate", "an object"),
         registryImage: config.get("registryImage"),
         registryImageArchive: config.get("registryImageArchive"),

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { assertValid, checkHours, fieldPath } from "../validation";
-import { certificateFacts, checkExistingCa } from "./existingCa";
+import { certificateFacts, checkExistingCa, checkExistingCaCertificate } from "./existingCa";
 import { checkKeySpec, KeySpec, privateKeyInputs } from "./keyAlgorithm";
 import { CertificateSubject, checkSubject, tlsSubject } from "./subject";
 
@@ -13,6 +13,11 @@ export interface ExistingCaArgs {
     readonly certPem: pulumi.Input<string>;
     /** The CA private key, PEM. Kept a secret. */
     readonly keyPem: pulumi.Input<string>;
+    /**
+     * What the caller's configuration calls the two PEMs, for error messages (a stack config names its own keys).
+     * Default `existing.certPem` and `existing.keyPem` under the CA's field.
+     */
+    readonly fields?: { readonly certPem: string; readonly keyPem: string };
 }
 
 /** Arguments of {@link CertificateAuthority}. */
@@ -36,9 +41,28 @@ export const certificateAuthorityDefaults = {
     ecdsaCurve: "P384",
 } as const;
 
-/** Validates the plain arguments of a CertificateAuthority; messages name `field`. */
+/** The names of an existing CA's two PEMs in messages: the caller's, else `existing.certPem`/`keyPem` under `field`. */
+export function existingCaFields(field: string, existing: ExistingCaArgs): { certPem: string; keyPem: string } {
+    return (
+        existing.fields ?? {
+            certPem: fieldPath(field, "existing.certPem"),
+            keyPem: fieldPath(field, "existing.keyPem"),
+        }
+    );
+}
+
+/**
+ * Validates the plain arguments of a CertificateAuthority; messages name `field`. An existing CA's certificate is
+ * checked here when it is a plain string (a CA, valid now); its key is checked when the component is created.
+ */
 export function checkCertificateAuthorityArgs(field: string, args: CertificateAuthorityArgs): string[] {
+    if (args === null || typeof args !== "object") return [`\`${field}\` must be an object`];
     const problems = [...checkKeySpec(field, args), ...checkSubject(fieldPath(field, "subject"), args.subject)];
+    if (args.existing !== undefined && typeof args.existing.certPem === "string") {
+        problems.push(
+            ...checkExistingCaCertificate(existingCaFields(field, args.existing).certPem, args.existing.certPem),
+        );
+    }
     if (args.validityHours !== undefined)
         problems.push(...checkHours(fieldPath(field, "validityHours"), args.validityHours));
     if (
@@ -77,7 +101,8 @@ export class CertificateAuthority extends pulumi.ComponentResource {
         if (args.existing !== undefined) {
             const existing = args.existing;
             const checked = pulumi.all([existing.certPem, existing.keyPem]).apply(([cert, key]) => {
-                const problems = checkExistingCa("ca.existing.certPem", "ca.existing.keyPem", cert, key);
+                const fields = existingCaFields("", existing);
+                const problems = checkExistingCa(fields.certPem, fields.keyPem, cert, key);
                 if (problems.length > 0) {
                     throw new pulumi.ResourceError(`invalid existing CA:\n  - ${problems.join("\n  - ")}`, this);
                 }

@@ -34,6 +34,31 @@ export function checkExistingCa(
     keyPem: string,
     now: Date = new Date(),
 ): string[] {
+    const problems = checkExistingCaCertificate(certField, certPem, now);
+    let cert: crypto.X509Certificate;
+    try {
+        cert = new crypto.X509Certificate(certPem);
+    } catch {
+        return problems;
+    }
+    let key: crypto.KeyObject;
+    try {
+        key = crypto.createPrivateKey(keyPem);
+    } catch (err) {
+        problems.push(`\`${keyField}\` is not a PEM private key (${(err as Error).message})`);
+        return problems;
+    }
+    if (!cert.checkPrivateKey(key)) {
+        problems.push(`\`${keyField}\` does not match the certificate in \`${certField}\``);
+    }
+    return problems;
+}
+
+/**
+ * Checks the certificate of a bring-your-own CA alone: it parses, it is a CA certificate and it is valid at `now`.
+ * One message per problem, naming `certField`. Pure.
+ */
+export function checkExistingCaCertificate(certField: string, certPem: string, now: Date = new Date()): string[] {
     let cert: crypto.X509Certificate;
     try {
         cert = new crypto.X509Certificate(certPem);
@@ -52,16 +77,6 @@ export function checkExistingCa(
         problems.push(`\`${certField}\` expired on ${notAfter.toISOString()}`);
     } else if (notBefore.getTime() > now.getTime()) {
         problems.push(`\`${certField}\` is not valid before ${notBefore.toISOString()}`);
-    }
-    let key: crypto.KeyObject;
-    try {
-        key = crypto.createPrivateKey(keyPem);
-    } catch (err) {
-        problems.push(`\`${keyField}\` is not a PEM private key (${(err as Error).message})`);
-        return problems;
-    }
-    if (!cert.checkPrivateKey(key)) {
-        problems.push(`\`${keyField}\` does not match the certificate in \`${certField}\``);
     }
     return problems;
 }

@@ -26,7 +26,8 @@ export interface RegistryCertificateArgs extends KeySpec {
     readonly validityHours?: number;
     /**
      * Hours before expiry in which a `pulumi up` re-issues the certificate (and rolls the
-     * registry). Must be shorter than `validityHours`. Default `720` (30 days).
+     * registry). At most `validityHours`; equal to it, every up re-issues the certificate (for
+     * tests, not for sites). Default `720` (30 days).
      */
     readonly earlyRenewalHours?: number;
     /** Organization (O) of the subject. Default: none. */
@@ -56,9 +57,9 @@ export function checkCertificateSettings(
         problems.push(...checkHours(fieldPath(field, "validityHours"), args.validityHours));
     if (args.earlyRenewalHours !== undefined)
         problems.push(...checkHours(fieldPath(field, "earlyRenewalHours"), args.earlyRenewalHours));
-    if (renewal >= validity) {
+    if (renewal > validity) {
         problems.push(
-            `\`${fieldPath(field, "validityHours")}\` (${validity}) must be longer than \`${fieldPath(field, "earlyRenewalHours")}\` (${renewal})`,
+            `\`${fieldPath(field, "earlyRenewalHours")}\` (${renewal}) is larger than \`${fieldPath(field, "validityHours")}\` (${validity}): the renewal window cannot be longer than the certificate is valid`,
         );
     }
     return problems;

@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { bundleContents } from "../bundle/bundleContents";
 import { verifyBundle } from "../bundle/manifest";
 import { HostPreparation, hostPreparationDefaults } from "../host/hostPreparation";
-import { CertificateAuthority } from "../pki/certificateAuthority";
+import { caId, caResourceName, CaState, caStateOf, servingCa, trustBundle, trustedCas } from "../pki/caRotation";
+import { CertificateAuthority, existingCaFields } from "../pki/certificateAuthority";
 import { RegistryCertificate } from "../pki/registryCertificate";
 import { expiryWarnings } from "../pki/expiry";
 import { registryEndpoints } from "../pki/sans";
@@ -16,10 +17,12 @@ import { RegistryCredential } from "../registry/registryUsers";
 import { ClientTrust } from "../trust/clientTrust";
 import { assertValid } from "../validation";
 import {
+    caPlan,
     checkPrivateRegistryArgs,
     PrivateRegistryArgs,
     privateRegistryDefaults,
     siteHost,
+    withoutId,
 } from "./privateRegistryArgs";
 
 /**
@@ -32,10 +35,15 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     public readonly endpoint: pulumi.Output<string>;
     /** Every endpoint the registry answers to. */
     public readonly endpoints: pulumi.Output<string[]>;
-    /** CA certificate, PEM. Public on purpose: it is what clients trust. */
+    /**
+     * The CA certificates clients trust, PEM (one, or two during a CA rotation). Public on purpose: it is what
+     * clients install.
+     */
     public readonly caCertificate: pulumi.Output<string>;
-    /** SHA-256 fingerprint of the CA certificate. */
+    /** SHA-256 fingerprint of the CA that signs the server certificate. */
     public readonly caFingerprintSha256: pulumi.Output<string>;
+    /** Which CA signs the server certificate and which CAs clients trust; the next up's `previousCaState`. */
+    public readonly caState: pulumi.Output<CaState>;
     /** When the server certificate expires (RFC 3339). */
     public readonly serverCertificateNotAfter: pulumi.Output<string>;
     /** When the CA certificate expires (RFC 3339). */
@@ -46,8 +54,10 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     public readonly dockerLogin: pulumi.Output<string>;
     /** Images the registry serves from the bundle, `name:tag@sha256:...`. */
     public readonly servedImages: pulumi.Output<string[]>;
-    /** The CA (child). */
+    /** The CA that signs the server certificate (child). */
     public readonly ca: CertificateAuthority;
+    /** Every CA clients trust (children), keyed by CA id: one, or two during a rotation. */
+    public readonly trustedCas: Readonly<Record<string, CertificateAuthority>>;
     /** The registry's server certificate (child). */
     public readonly certificate: RegistryCertificate;
     /** The prepared registry host (child). */
@@ -76,7 +86,28 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 : { images: [] as ImageArchiveArgs[] };
         const image = bundle.registryImage?.ref ?? args.registryImage ?? hostPreparationDefaults.registryImage;
 
-        const ca = new CertificateAuthority(`${name}-ca`, args.ca ?? {}, { parent: this });
+        // One CA outside a rotation; during one, the current and the next, each under its own id.
+        const plan = caPlan(args);
+        const cas: Record<string, CertificateAuthority> = {};
+        for (const site of trustedCas(plan)) {
+            const id = caId(site);
+            const settings = withoutId(site);
+            const field = site === plan.next ? "caRotation.next" : "ca";
+            cas[id] = new CertificateAuthority(
+                caResourceName(name, id),
+                settings.existing === undefined
+                    ? settings
+                    : {
+                          ...settings,
+                          existing: { ...settings.existing, fields: existingCaFields(field, settings.existing) },
+                      },
+                { parent: this },
+            );
+        }
+        const ca = cas[caId(servingCa(plan))];
+        const trusted = pulumi
+            .all(trustedCas(plan).map((site) => cas[caId(site)].certPem))
+            .apply((pems) => trustBundle(pems));
         const cert = new RegistryCertificate(
             `${name}-cert`,
             { ...(args.certificate ?? {}), ca, dnsNames: args.host.names, ipAddresses: ips },
@@ -127,7 +158,6 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                           port,
                           username: args.users[0].name,
                           password: registry.credentials.apply((c) => c[0].password),
-                          caCertPem: ca.certPem,
                           dataDir,
                       },
                       { parent: this, dependsOn: [registry] },
@@ -139,7 +169,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 {
                     ssh: siteHost(client, args),
                     clientName: client.name,
-                    caCertPem: ca.certPem,
+                    caCertPem: trusted,
                     endpoints,
                     osFamily: client.osFamily,
                     engines: client.engines,
@@ -154,7 +184,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
 
         this.endpoint = pulumi.output(endpoints[0]);
         this.endpoints = pulumi.output(endpoints);
-        this.caCertificate = ca.certPem;
+        this.caCertificate = trusted;
+        this.caState = pulumi.output(caStateOf(plan));
         this.caFingerprintSha256 = ca.fingerprintSha256;
         this.serverCertificateNotAfter = cert.notAfter;
         this.caCertificateNotAfter = ca.notAfter;
@@ -185,6 +216,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         );
         this.servedImages = population?.served ?? pulumi.output([]);
         this.ca = ca;
+        this.trustedCas = cas;
         this.certificate = cert;
         this.host = host;
         this.registry = registry;
@@ -195,6 +227,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             endpoints: this.endpoints,
             caCertificate: this.caCertificate,
             caFingerprintSha256: this.caFingerprintSha256,
+            caState: this.caState,
             serverCertificateNotAfter: this.serverCertificateNotAfter,
             caCertificateNotAfter: this.caCertificateNotAfter,
             credentials: this.credentials,

@@ -5,7 +5,15 @@
 
 import { DaemonSettings } from "../host/daemonJson";
 import { filesOfKind, verifyBundle } from "../bundle/manifest";
-import { checkCertificateAuthorityArgs, CertificateAuthorityArgs } from "../pki/certificateAuthority";
+import {
+    CaPlan,
+    CaRotationArgs,
+    CaState,
+    checkCaRotationArgs,
+    checkCaRotationOrder,
+    SiteCaArgs,
+} from "../pki/caRotation";
+import { checkCertificateAuthorityArgs } from "../pki/certificateAuthority";
 import { KeySpec } from "../pki/keyAlgorithm";
 import { checkCertificateSettings } from "../pki/registryCertificate";
 import { checkServedNames } from "../registry/registryPopulation";
@@ -77,8 +85,19 @@ export interface PrivateRegistryArgs {
      * (then every host needs its own).
      */
     readonly knownHostsPath?: string;
-    /** The CA: generated (default: RSA 4096, 10 years) or `existing`. */
-    readonly ca?: CertificateAuthorityArgs;
+    /** The CA: generated (default: RSA 4096, 10 years) or `existing`, with an optional `id` (default `"ca"`). */
+    readonly ca?: SiteCaArgs;
+    /**
+     * A CA rotation in progress: the next CA and the step (`trust-next`, then `serve-next`; then move `next` to `ca`
+     * and remove this). Default: none.
+     */
+    readonly caRotation?: CaRotationArgs;
+    /**
+     * What the last completed up left (this component's `caState` output, as the stack exported it; a program reads
+     * it back with a StackReference to its own stack). Given, a CA change that would cut clients off (a rotation step
+     * skipped, a CA replaced in one up) is refused before anything is created. Default: none (no order check).
+     */
+    readonly previousCaState?: CaState;
     /** Server certificate settings (default: RSA 2048, 1 year, re-issued 30 days before expiry). */
     readonly certificate?: KeySpec & {
         readonly validityHours?: number;
@@ -111,6 +130,22 @@ export interface PrivateRegistryArgs {
      * certificate expires within this many days. Default `30`.
      */
     readonly expiryWarningDays?: number;
+}
+
+/** A site CA's settings without its `id` (the CertificateAuthority's own Args). */
+export function withoutId(ca: SiteCaArgs): Omit<SiteCaArgs, "id"> {
+    if (ca === null || typeof ca !== "object") return ca;
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    const { id, ...settings } = ca;
+    return settings;
+}
+
+/** The CAs of this up: the current `ca` and, during a rotation, the next one. */
+export function caPlan(args: Pick<PrivateRegistryArgs, "ca" | "caRotation">): CaPlan {
+    const current = args.ca ?? {};
+    return args.caRotation === undefined
+        ? { step: "none", current }
+        : { step: args.caRotation.step, current, next: args.caRotation.next };
 }
 
 function withKnownHosts<T extends SshEndpointArgs>(endpoint: T, knownHostsPath: string | undefined): T {
@@ -183,7 +218,12 @@ export function checkPrivateRegistryArgs(
             "name",
         ),
     );
-    problems.push(...checkCertificateAuthorityArgs("ca", args.ca ?? {}));
+    problems.push(...checkCertificateAuthorityArgs("ca", withoutId(args.ca ?? {})));
+    const rotationProblems = checkCaRotationArgs("caRotation", args.caRotation, args.ca ?? {});
+    problems.push(...rotationProblems);
+    if (args.caRotation?.next !== undefined && typeof args.caRotation.next === "object")
+        problems.push(...checkCertificateAuthorityArgs("caRotation.next", withoutId(args.caRotation.next)));
+    if (rotationProblems.length === 0) problems.push(...checkCaRotationOrder(args.previousCaState, caPlan(args)));
     problems.push(...checkCertificateSettings("certificate", args.certificate ?? {}));
     if (
         args.expiryWarningDays !== undefined &&

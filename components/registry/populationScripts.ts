@@ -21,11 +21,17 @@ export function servedName(ref: string): { repository: string; tag: string } {
 
 /**
  * Pushes every image into the registry from its own host with TLS verification on: stdin is the
- * pushing user's password on the first line, then the CA certificate. An image whose manifest in
- * the registry already points at the same image ID is skipped, so a re-run pushes nothing.
- * Prints `name:tag@sha256:...` per image. Pure.
+ * pushing user's password. The push trusts the CA the registry serves, the last certificate of its
+ * chain file (`chainPath`), so a CA rotation never needs a re-run. An image whose manifest in the
+ * registry already points at the same image ID is skipped, so a re-run pushes nothing. Prints
+ * `name:tag@sha256:...` per image. Pure.
  */
-export function populateScript(port: number, username: string, images: readonly ServedImage[]): string {
+export function populateScript(
+    port: number,
+    username: string,
+    images: readonly ServedImage[],
+    chainPath: string,
+): string {
     const registry = `localhost:${port}`;
     return script(
         "IFS= read -r password",
@@ -37,8 +43,10 @@ export function populateScript(port: number, username: string, images: readonly 
         // curl reads the credentials from a 0600 file, never from its command line.
         `printf 'user = "%s:%s"\\n' ${shellQuote(username)} "$password" > "$auth"`,
         `mkdir -p /etc/docker/certs.d/${registry}`,
-        `cat > /etc/docker/certs.d/${registry}/ca.crt`,
         `ca=/etc/docker/certs.d/${registry}/ca.crt`,
+        // The chain is the server certificate, then the CA: keep the last certificate.
+        `awk '/-----BEGIN CERTIFICATE-----/ { block = "" } { block = block $0 "\\n" } END { printf "%s", block }' ${shellQuote(chainPath)} > "$ca"`,
+        `grep -q -- '-----BEGIN CERTIFICATE-----' "$ca" || { echo ${shellQuote(`no CA certificate in ${chainPath}`)} >&2; exit 2; }`,
         `printf '%s' "$password" | docker login ${registry} --username ${shellQuote(username)} --password-stdin >/dev/null`,
         "accept='application/vnd.docker.distribution.manifest.v2+json,application/vnd.oci.image.manifest.v1+json'",
         "serve() { # archive source-ref repository tag",

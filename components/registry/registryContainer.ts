@@ -61,6 +61,11 @@ export const registryContainerDefaults = {
     healthcheck: true,
 };
 
+/** Where the certificate chain the registry serves is written on its host. */
+export function chainPathOn(dataDir: string): string {
+    return `${dataDir}/certs/chain.pem`;
+}
+
 /**
  * Validates the plain arguments of a RegistryContainer; messages name its fields under `field` (`ssh.address`,
  * `users[0].name`).
@@ -145,7 +150,7 @@ export class RegistryContainer extends pulumi.ComponentResource {
             );
         };
         const files = [
-            file("cert-chain", `${dataDir}/certs/chain.pem`, "0644", chain, false),
+            file("cert-chain", chainPathOn(dataDir), "0644", chain, false),
             file("server-key", `${dataDir}/certs/server.key`, "0600", key, true),
             file("config", `${dataDir}/config/config.yml`, "0644", config, true),
             file("htpasswd", `${dataDir}/auth/htpasswd`, "0644", htpasswd, true),

@@ -5,6 +5,7 @@ import * as command from "@pulumi/command";
 import { populateScript, servedName } from "./populationScripts";
 import { copyFileByHash } from "../ssh/copyByHash";
 import { hostPreparationDefaults } from "../host/hostPreparation";
+import { chainPathOn } from "./registryContainer";
 import { checkSshHost, sshConnection, SshHostArgs } from "../ssh/sshHost";
 import { assertValid, checkFileExists, checkPort, checkRemotePath, fieldPath } from "../validation";
 
@@ -30,8 +31,6 @@ export interface RegistryPopulationArgs {
     readonly username: pulumi.Input<string>;
     /** That user's password (secret); reaches the host on stdin. */
     readonly password: pulumi.Input<string>;
-    /** CA certificate: the push is TLS-verified. */
-    readonly caCertPem: pulumi.Input<string>;
     /** Data directory on the host (archives go to `<dataDir>/images`). Default `"/var/lib/airgap-registry"`. */
     readonly dataDir?: string;
 }
@@ -129,9 +128,10 @@ export class RegistryPopulation extends pulumi.ComponentResource {
                         args.port,
                         u,
                         copies.map((c) => ({ ref: c.ref, archivePath: c.remotePath })),
+                        chainPathOn(dataDir),
                     ),
                 ),
-                stdin: pulumi.secret(pulumi.interpolate`${args.password}\n${args.caCertPem}`),
+                stdin: pulumi.secret(pulumi.interpolate`${args.password}\n`),
                 triggers: args.images.map((i) => i.sha256),
             },
             { parent: this, dependsOn: copies.map((c) => c.copy), additionalSecretOutputs: ["stdin"] },

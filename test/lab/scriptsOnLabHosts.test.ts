@@ -205,8 +205,13 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
         const failed = onHost(
             cfg,
             "registry.lab",
-            populateScript(port, user, [{ ref: "team/missing:1", archivePath: "/nonexistent/missing.tar" }]),
-            `${password}\n${ca}`,
+            populateScript(
+                port,
+                user,
+                [{ ref: "team/missing:1", archivePath: "/nonexistent/missing.tar" }],
+                `${dataDir}/certs/chain.pem`,
+            ),
+            `${password}\n`,
         );
         assert.notEqual(failed.code, 0, "the population must fail: its archive does not exist");
         assert.match(failed.stderr, /missing\.tar/, "it failed at the archive, after the login");

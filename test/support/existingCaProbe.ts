@@ -15,9 +15,14 @@ const pems: Record<string, [string, string]> = {
     good: [f.caCert, f.caKey],
 };
 const [certPem, keyPem] = pems[process.argv[2]];
-const ca = new CertificateAuthority(`byo-${process.argv[2]}`, { existing: { certPem, keyPem } });
-(ca.certPem as unknown as { promise(): Promise<string> }).promise().then(
-    () => undefined,
-    (err: Error) => errors.push(err.message),
-);
+try {
+    const ca = new CertificateAuthority(`byo-${process.argv[2]}`, { existing: { certPem, keyPem } });
+    (ca.certPem as unknown as { promise(): Promise<string> }).promise().then(
+        () => undefined,
+        (err: Error) => errors.push(err.message),
+    );
+} catch (err) {
+    // A certificate that is plainly not a CA is refused before the component registers.
+    errors.push(`constructor: ${(err as Error).message}`);
+}
 setTimeout(() => process.stdout.write(JSON.stringify([...new Set(errors)])), 300);

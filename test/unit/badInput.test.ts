@@ -128,11 +128,11 @@ describe("bad input fails before anything is registered, naming the field", () =
             /`users\[1\]\.name` repeats "ci"/,
         ],
         [
-            "a validity shorter than the renewal window",
+            "a renewal window larger than the validity",
             (a) => {
                 a.certificate = { validityHours: 24, earlyRenewalHours: 48 };
             },
-            /`certificate\.validityHours` \(24\) must be longer than `certificate\.earlyRenewalHours` \(48\)/,
+            /`certificate\.earlyRenewalHours` \(48\) is larger than `certificate\.validityHours` \(24\)/,
         ],
         [
             "RSA keys under 2048 bits",

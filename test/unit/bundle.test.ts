@@ -164,10 +164,13 @@ describe("bundle scripts", () => {
             /is not empty: storage archive not restored, existing data kept/,
         );
     });
-    it("population: password and CA on stdin; no password on any command line", () => {
-        const s = populateScript(5443, "ci", [
-            { ref: "team/app:1", archivePath: "/var/lib/r/images/serve-team-app-1.tar" },
-        ]);
+    it("population: password on stdin, the CA from the served chain; no password on any command line", () => {
+        const s = populateScript(
+            5443,
+            "ci",
+            [{ ref: "team/app:1", archivePath: "/var/lib/r/images/serve-team-app-1.tar" }],
+            "/var/lib/r/certs/chain.pem",
+        );
         assert.match(s, /^IFS= read -r password$/m);
         assert.match(s, /--password-stdin/);
         assert.doesNotMatch(s, /-u "|--password[ =]/);
@@ -178,10 +181,15 @@ describe("bundle scripts", () => {
         "engine install deb (delete)": engineInstallScripts("/p", "deb", "/s", "0123abcd").delete,
         "engine install rpm (create)": engineInstallScripts("/p", "rpm", "/s", "0123abcd").create,
         "storage restore": storageRestoreScript("/d", "/d/a.tgz"),
-        populate: populateScript(5443, "ci", [
-            { ref: "team/app:1", archivePath: "/a.tar" },
-            { ref: "b", archivePath: "/b.tar" },
-        ]),
+        populate: populateScript(
+            5443,
+            "ci",
+            [
+                { ref: "team/app:1", archivePath: "/a.tar" },
+                { ref: "b", archivePath: "/b.tar" },
+            ],
+            "/d/certs/chain.pem",
+        ),
     })) {
         it(`shellcheck: ${name}`, () => assert.equal(shellcheck(`#!/bin/sh\n${text}`), ""));
     }
@@ -248,8 +256,10 @@ describe("PrivateRegistry with a bundle", () => {
             ],
         );
         const push = get("b-images-push");
-        assert.ok(push.secretInputs.includes("stdin"), "password + CA reach the host as a secret stdin");
-        assert.match(push.inputs.stdin, /^SECRET-password-b-registry-password-ci\n-----BEGIN CERTIFICATE-----/);
+        assert.ok(push.secretInputs.includes("stdin"), "the password reaches the host as a secret stdin");
+        assert.equal(push.inputs.stdin, "SECRET-password-b-registry-password-ci\n");
+        // The push trusts the CA the registry serves, read from its chain on the host: no CA input to change.
+        assert.match(push.inputs.create, /awk .* '\/var\/lib\/airgap-registry\/certs\/chain\.pem' > "\$ca"/);
         assert.ok(!push.inputs.create.includes("SECRET-password"));
     });
     it("a tampered bundle fails before anything is registered, naming the file", () => {

@@ -433,3 +433,75 @@ describe("PrivateRegistry", () => {
         assert.ok(byName(all, "sec-registry-server-key").inputs.stdin.includes("SECRET-key-"));
     });
 });
+
+describe("PrivateRegistry during a CA rotation", () => {
+    const next = { id: "2027", keyAlgorithm: "ECDSA" as const };
+    const signer = (all: RecordedResource[]) => byName(all, "rot-cert-cert").inputs.caPrivateKeyPem as string;
+    it("trust-next: both CAs, clients trust the bundle of both, the current CA still signs", async () => {
+        resetRecorded();
+        const root = recordingRoot("rot-trust");
+        const reg = new PrivateRegistry("rot", registryArgs({ caRotation: { step: "trust-next", next } }), {
+            parent: root,
+        });
+        const all = await settle();
+        assert.deepEqual(
+            children(all, "rot")
+                .filter((r) => r.type === "airgap-registry:pki:CertificateAuthority")
+                .map((r) => r.name),
+            ["rot-ca", "rot-ca-2027"],
+        );
+        assert.equal(byName(all, "rot-ca-2027-key").inputs.algorithm, "ECDSA");
+        assert.equal(signer(all), mockSecrets.privateKey("rot-ca-key"));
+        const bundle = pemFixtures().caCert + pemFixtures().caCert;
+        assert.equal(byName(all, "rot-trust-client-a-os-trust").inputs.stdin, bundle);
+        assert.equal(byName(all, "rot-trust-client-b-certs-d-registry.lab-5443").inputs.stdin, bundle);
+        assert.equal(await valueOf(reg.caCertificate), bundle);
+        assert.deepEqual(await valueOf(reg.caState), {
+            step: "trust-next",
+            serving: "ca",
+            trusted: [
+                { id: "ca", digest: (await valueOf(reg.caState)).trusted[0].digest },
+                { id: "2027", digest: (await valueOf(reg.caState)).trusted[1].digest },
+            ],
+        });
+    });
+    it("serve-next: the next CA signs the server certificate; clients still trust both", async () => {
+        resetRecorded();
+        const root = recordingRoot("rot-serve");
+        new PrivateRegistry("rot", registryArgs({ caRotation: { step: "serve-next", next } }), { parent: root });
+        const all = await settle();
+        assert.equal(signer(all), mockSecrets.privateKey("rot-ca-2027-key"));
+        assert.equal(
+            byName(all, "rot-trust-client-a-os-trust").inputs.stdin,
+            pemFixtures().caCert + pemFixtures().caCert,
+        );
+    });
+    it("retired: next moved to ca keeps its resource names; the old CA is gone", async () => {
+        resetRecorded();
+        const root = recordingRoot("rot-retired");
+        new PrivateRegistry("rot", registryArgs({ ca: next }), { parent: root });
+        const all = await settle();
+        assert.deepEqual(
+            children(all, "rot")
+                .filter((r) => r.type === "airgap-registry:pki:CertificateAuthority")
+                .map((r) => r.name),
+            ["rot-ca-2027"],
+        );
+        assert.equal(signer(all), mockSecrets.privateKey("rot-ca-2027-key"));
+        assert.equal(byName(all, "rot-trust-client-a-os-trust").inputs.stdin, pemFixtures().caCert);
+    });
+    it("a step out of order is refused before anything registers", () => {
+        resetRecorded();
+        assert.throws(
+            () =>
+                new PrivateRegistry(
+                    "rot-bad",
+                    registryArgs({
+                        caRotation: { step: "serve-next", next },
+                        previousCaState: { step: "none", serving: "ca", trusted: [{ id: "ca", digest: "d" }] },
+                    }),
+                ),
+            /`caRotation\.step` is "serve-next" but the clients do not trust CA "2027" yet/,
+        );
+    });
+});

@@ -17,12 +17,12 @@ describe("an existing CA is checked before anything is created", () => {
         const errors = errorsFor("mismatch");
         assert.ok(errors.length > 0, "the mismatch must fail");
         for (const e of errors)
-            assert.match(e, /`ca\.existing\.keyPem` does not match the certificate in `ca\.existing\.certPem`/);
+            assert.match(e, /`existing\.keyPem` does not match the certificate in `existing\.certPem`/);
     });
-    it("a certificate that is not a CA fails with the field named", () => {
+    it("a certificate that is not a CA fails with the field named, before the component registers", () => {
         const errors = errorsFor("leaf");
         assert.ok(errors.length > 0, "a leaf certificate must fail");
-        for (const e of errors) assert.match(e, /`ca\.existing\.certPem` is not a CA certificate/);
+        for (const e of errors) assert.match(e, /^constructor: .*`existing\.certPem` is not a CA certificate/s);
     });
     it("a matching CA raises nothing", () => {
         assert.deepEqual(errorsFor("good"), []);

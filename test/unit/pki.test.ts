@@ -210,7 +210,7 @@ describe("RegistryCertificate", () => {
                     validityHours: 100,
                     earlyRenewalHours: 200,
                 }),
-            /`validityHours` \(100\) must be longer than `earlyRenewalHours` \(200\)/,
+            /`earlyRenewalHours` \(200\) is larger than `validityHours` \(100\)/,
         );
     });
     it("refuses an invalid IP SAN", () => {
