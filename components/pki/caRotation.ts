@@ -102,10 +102,12 @@ export function servingCa(plan: CaPlan): SiteCaArgs {
     return plan.step === "serve-next" && plan.next !== undefined ? plan.next : plan.current;
 }
 
-/** The CAs clients trust at this step, the serving one first. Pure. */
+/**
+ * The CAs clients trust at this step: the current, then the next during a rotation. The same order at both steps,
+ * so serving from the next CA leaves every client's files as they are. Pure.
+ */
 export function trustedCas(plan: CaPlan): SiteCaArgs[] {
-    if (plan.next === undefined) return [plan.current];
-    return plan.step === "serve-next" ? [plan.next, plan.current] : [plan.current, plan.next];
+    return plan.next === undefined ? [plan.current] : [plan.current, plan.next];
 }
 
 /** The {@link CaState} this plan leaves behind (digests of existing CAs given as Outputs read `"existing"`). Pure. */

@@ -8,6 +8,8 @@ import * as path from "path";
 /** A CA and a server certificate for one registry name, made with openssl (the tls provider's job in a stack). */
 export interface LabPki {
     readonly ca: string;
+    /** The CA's private key, PEM. */
+    readonly caKey: string;
     /** Server certificate followed by the CA. */
     readonly chain: string;
     readonly serverKey: string;
@@ -64,6 +66,7 @@ export function makeLabPki(name: string): LabPki {
     const ca = fs.readFileSync(path.join(dir, "ca.crt"), "utf8");
     const pki = {
         ca,
+        caKey: fs.readFileSync(path.join(dir, "ca.key"), "utf8"),
         chain: fs.readFileSync(path.join(dir, "server.crt"), "utf8") + ca,
         serverKey: fs.readFileSync(path.join(dir, "server.key"), "utf8"),
     };

@@ -1,5 +1,6 @@
 /** One of the project's stacks driven through the Pulumi CLI: config, preview, up, destroy, outputs, state. */
 
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -7,9 +8,12 @@ import { projectRoot, pulumi, pulumiEnv, PulumiRun, stackResources } from "./eng
 
 /** What the engine reported for a `--json` preview or update. */
 export interface JsonRun extends PulumiRun {
-    /** The resources that change (every op but `same` and `refresh`; default providers left out), as `op type::name`. */
+    /**
+     * The resources that change (every op but `same` and `refresh`; default providers and the read of the stack's
+     * own outputs left out), as `op type::name`.
+     */
     readonly changes: string[];
-    /** Counts per operation, as the engine's summary gives them (`create`, `same`, ...). */
+    /** Counts per operation, as the engine's summary gives them (`create`, `same`, ...), less the self-read. */
     readonly summary: Record<string, number>;
 }
 
@@ -26,12 +30,35 @@ const replaceSteps = new Set(["replace", "create-replacement", "delete-replaced"
 function changeList(steps: Array<{ op: string; urn: string }>): string[] {
     const changed = steps
         // `refresh` steps (preview --refresh) read a resource; whatever they find shows as its own op.
+        // The program reads its own stack's last outputs (the CA state) on every run: a read, not a change.
         .filter(
             (s) =>
-                s.op !== "same" && s.op !== "refresh" && !/^pulumi:providers:[^:]+::default_/.test(resourceOf(s.urn)),
+                s.op !== "same" &&
+                s.op !== "refresh" &&
+                !/^pulumi:providers:[^:]+::default_/.test(resourceOf(s.urn)) &&
+                !isSelfRead(s),
         )
         .map((s) => `${replaceSteps.has(s.op) ? "replace" : s.op} ${resourceOf(s.urn)}`);
     return [...new Set(changed)].sort();
+}
+
+/** A read of the stack's own outputs (the program's StackReference to itself). */
+function isSelfRead(step: { op: string; urn: string }): boolean {
+    return step.op === "read" && resourceOf(step.urn).startsWith("pulumi:pulumi:StackReference::");
+}
+
+/** An update's summary without the read of the stack's own outputs, which every run does. */
+function withoutSelfRead(
+    summary: Record<string, number>,
+    steps: ReadonlyArray<{ op: string; urn: string }>,
+): Record<string, number> {
+    const out = { ...summary };
+    const reads = steps.filter(isSelfRead).length;
+    if (out.read !== undefined) {
+        out.read -= reads;
+        if (out.read <= 0) delete out.read;
+    }
+    return out;
 }
 
 /** Reads `pulumi up --json`: one engine event per line (`resourcePreEvent`s, a `summaryEvent`). */
@@ -50,10 +77,11 @@ function parseUpEvents(run: PulumiRun): JsonRun {
                 return []; // a diagnostic line on stderr, not an event
             }
         });
+    const steps = events.flatMap((e) => (e.resourcePreEvent ? [e.resourcePreEvent.metadata] : []));
     return {
         ...run,
-        changes: changeList(events.flatMap((e) => (e.resourcePreEvent ? [e.resourcePreEvent.metadata] : []))),
-        summary: events.find((e) => e.summaryEvent)?.summaryEvent?.resourceChanges ?? {},
+        changes: changeList(steps),
+        summary: withoutSelfRead(events.find((e) => e.summaryEvent)?.summaryEvent?.resourceChanges ?? {}, steps),
     };
 }
 
@@ -118,8 +146,24 @@ export class ProjectStack {
 
     /** Sets a secret config value by path (e.g. `passwords.ci`), through `pulumi config set --secret`. */
     setSecret(pathKey: string, value: string): void {
-        const r = this.run("config", "set", "--secret", "--path", `airgap-registry:${pathKey}`, value);
-        if (r.status !== 0) throw new Error(`pulumi config set --secret ${pathKey} failed:\n${r.output}`);
+        // The value after `--`: a PEM starts with dashes, which would read as a flag.
+        const r = spawnSync(
+            "pulumi",
+            [
+                "config",
+                "set",
+                "--secret",
+                "--path",
+                "--stack",
+                this.name,
+                "--non-interactive",
+                `airgap-registry:${pathKey}`,
+                "--",
+                value,
+            ],
+            { cwd: projectRoot, env: this.env, encoding: "utf8" },
+        );
+        if (r.status !== 0) throw new Error(`pulumi config set --secret ${pathKey} failed:\n${r.stdout}${r.stderr}`);
     }
 
     /** `pulumi preview --json`: the exact resources that would change. */

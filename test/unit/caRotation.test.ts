@@ -29,7 +29,7 @@ describe("a CA rotation, step by step", () => {
         const table: Array<[string, CaPlan, string, string[]]> = [
             ["steady", steady, "ca", ["ca"]],
             ["trust-next", trustNext, "ca", ["ca", "2027"]],
-            ["serve-next", serveNext, "2027", ["2027", "ca"]],
+            ["serve-next", serveNext, "2027", ["ca", "2027"]],
             ["retired", retired, "2027", ["2027"]],
         ];
         for (const [what, plan, serving, trusted] of table) {
@@ -41,6 +41,10 @@ describe("a CA rotation, step by step", () => {
             );
             assert.equal(caStateOf(plan).serving, serving, what);
         }
+    });
+    it("serving from the next CA leaves what clients trust as it was (the same bundle, in the same order)", () => {
+        assert.deepEqual(trustedCas(serveNext), trustedCas(trustNext));
+        assert.deepEqual(caStateOf(serveNext).trusted, caStateOf(trustNext).trusted);
     });
     it("the whole sequence passes, each step checked against the state the one before left", () => {
         let previous = undefined as CaState | undefined;
