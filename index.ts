@@ -24,5 +24,6 @@ export = async () => {
         credentials: registry.credentials,
         dockerLogin: registry.dockerLogin,
         servedImages: registry.servedImages,
+        registryVersion: registry.registryVersion,
     };
 };

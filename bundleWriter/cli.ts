@@ -11,7 +11,7 @@ import { downloadDebianClosure, downloadRhelClosure } from "./enginePackages";
 
 // npm run bundle -- --out DIR [options]   (on a machine with a network and a Docker daemon)
 //
-//   --registry-image REF   registry image to carry (default registry:2), saved with docker save
+//   --registry-image REF   registry image to carry (default registry:3), saved with docker save
 //   --image REF            an image to serve (repeatable), saved with docker save
 //   --images-file FILE     more images to serve, one reference per line (# comments)
 //   --packages FAMILY      debian (default), rhel, or none: engine packages with their closure
@@ -31,7 +31,7 @@ interface Options {
 }
 
 function parse(argv: string[]): Options {
-    const o: Options = { out: "", registryImage: "registry:2", images: [], packages: "debian", packageNames: [] };
+    const o: Options = { out: "", registryImage: "registry:3", images: [], packages: "debian", packageNames: [] };
     for (let i = 0; i < argv.length; i++) {
         const value = () => {
             const v = argv[++i];

@@ -29,6 +29,8 @@ export { RegistryContainer, registryContainerDefaults } from "./registry/registr
 export type { RegistryContainerArgs } from "./registry/registryContainer";
 export type { RegistryCredential, RegistryUserArgs } from "./registry/registryUsers";
 export type { CliEngine, RegistryRuntime } from "./registry/runtime";
+export { registryVersionFromImage, registryVersions } from "./registry/registryVersion";
+export type { RegistryVersion } from "./registry/registryVersion";
 export { RegistryPopulation } from "./registry/registryPopulation";
 export type { ImageArchiveArgs, RegistryPopulationArgs } from "./registry/registryPopulation";
 

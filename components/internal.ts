@@ -29,6 +29,7 @@ export * from "./registry/registryPopulation";
 export * from "./registry/registryScripts";
 export * from "./registry/registryUsers";
 export * from "./registry/runtime";
+export * from "./registry/registryVersion";
 export * from "./ssh/copyByHash";
 export * from "./ssh/dockerOverSsh";
 export * from "./ssh/fileHash";

@@ -6,6 +6,8 @@
 #  - the registry image: Debian's docker-registry binary (CNCF distribution 2.8) with its libc
 #    and busybox (wget for the health check), imported and `docker save`d to
 #    .lab/images/registry-image.tar: the tarball an operator carries into a site;
+#  - the registry 3.x image (lab/registry-v3-image.sh): distribution v3.1.2 built from the Go
+#    module proxy, saved to .lab/images/registry-v3-image.tar;
 #  - a sample image (busybox) saved to .lab/images/sample-image.tar, to push and pull.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -51,13 +53,6 @@ base="openssh-server,curl,ca-certificates,openssl,iproute2,procps"
 build_host_image "$LAB_HOST_IMAGE" "$base,docker.io,iptables"
 build_host_image "$LAB_BARE_IMAGE" "$base"
 
-# A tiny image from a directory: files copied in, imported, saved.
-import_dir() { # dir image entrypoint-json cmd-json out.tar
-  local dir=$1 image=$2 entry=$3 cmd=$4 out=$5
-  tar -C "$dir" -cf - . | docker import --change "ENTRYPOINT $entry" --change "CMD $cmd" - "$image" >/dev/null
-  docker save -o "$out" "$image"
-}
-
 need_pkg /usr/bin/docker-registry docker-registry
 need_pkg /bin/busybox busybox-static
 if [ ! -s "$LAB_STATE/images/registry-image.tar" ] || [ ! -s "$LAB_STATE/images/sample-image.tar" ]; then
@@ -79,4 +74,5 @@ if [ ! -s "$LAB_STATE/images/registry-image.tar" ] || [ ! -s "$LAB_STATE/images/
   echo "hello from the air-gapped registry" > "$s/hello.txt"
   import_dir "$s" "$LAB_SAMPLE_IMAGE" '["/bin/busybox"]' '["cat","/hello.txt"]' "$LAB_STATE/images/sample-image.tar"
 fi
-lab_say "images ready: $LAB_HOST_IMAGE, $LAB_BARE_IMAGE, $LAB_STATE/images/registry-image.tar, $LAB_STATE/images/sample-image.tar"
+bash "$(dirname "$0")/registry-v3-image.sh"
+lab_say "images ready: $LAB_HOST_IMAGE, $LAB_BARE_IMAGE, $LAB_STATE/images/registry-image.tar, $LAB_STATE/images/registry-v3-image.tar, $LAB_STATE/images/sample-image.tar"

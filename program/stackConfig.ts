@@ -42,6 +42,7 @@ export interface RawStackConfig {
     nextCaKeyPem?: string;
     certificate?: PrivateRegistryArgs["certificate"];
     registryImage?: string;
+    registryVersion?: string;
     registryImageArchive?: string;
     runtime?: PrivateRegistryArgs["runtime"];
     cliEngine?: PrivateRegistryArgs["cliEngine"];
@@ -149,6 +150,8 @@ export function toPrivateRegistryArgs(
         previousCaState,
         certificate: raw.certificate,
         registryImage: raw.registryImage,
+        // Checked (naming `registryVersion`) with the rest of PrivateRegistryArgs.
+        registryVersion: raw.registryVersion as PrivateRegistryArgs["registryVersion"],
         registryImageArchive: resolvePath(projectDir, raw.registryImageArchive),
         runtime: raw.runtime,
         cliEngine: raw.cliEngine,
@@ -220,6 +223,7 @@ export function readStackConfig(): { config: RawStackConfig; problems: string[] 
         nextCaKeyPem: pulumi.runtime.getConfig("airgap-registry:nextCaKeyPem"),
         certificate: object<RawStackConfig["certificate"]>("certificate", "an object"),
         registryImage: config.get("registryImage"),
+        registryVersion: config.get("registryVersion"),
         registryImageArchive: config.get("registryImageArchive"),
         runtime: config.get<NonNullable<RawStackConfig["runtime"]>>("runtime"),
         cliEngine: config.get<NonNullable<RawStackConfig["cliEngine"]>>("cliEngine"),

@@ -45,7 +45,7 @@ export interface HostPreparationArgs {
     readonly selinuxPermissive?: boolean;
     /** daemon.json keys to merge into the host's file. Default: live-restore and log rotation. */
     readonly daemon?: DaemonSettings;
-    /** The registry image reference that must be on the host. Default `"registry:2"`. */
+    /** The registry image reference that must be on the host. Default `"registry:3"` (distribution 3.x). */
     readonly registryImage?: string;
     /**
      * A `docker save` tarball of `registryImage` on the operator's machine, copied to the host
@@ -73,7 +73,9 @@ export interface HostPreparationArgs {
 /** Defaults of {@link HostPreparationArgs}, in one place. */
 export const hostPreparationDefaults = {
     dataDir: "/var/lib/airgap-registry",
-    registryImage: "registry:2",
+    // 3.x: distribution 2.8 is end of life. A default that changes replaces the registry container of a stack that
+    // relied on it (README, "Registry 2.8 and 3.x").
+    registryImage: "registry:3",
 } as const;
 
 /** Validates the plain arguments of a HostPreparation; messages name `field`. */

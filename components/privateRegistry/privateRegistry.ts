@@ -14,6 +14,7 @@ import { registryEndpoints } from "../pki/sans";
 import { RegistryContainer, registryContainerDefaults } from "../registry/registryContainer";
 import { ImageArchiveArgs, RegistryPopulation } from "../registry/registryPopulation";
 import { RegistryCredential } from "../registry/registryUsers";
+import { RegistryVersion } from "../registry/registryVersion";
 import { ClientTrust } from "../trust/clientTrust";
 import { assertValid } from "../validation";
 import {
@@ -22,6 +23,7 @@ import {
     PrivateRegistryArgs,
     privateRegistryDefaults,
     siteHost,
+    siteRegistryImage,
     withoutId,
 } from "./privateRegistryArgs";
 
@@ -52,6 +54,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     public readonly credentials: pulumi.Output<RegistryCredential[]>;
     /** `docker login` command line for the first user (password from stdin; no secret in it). */
     public readonly dockerLogin: pulumi.Output<string>;
+    /** The distribution registry version the registry runs (`"2"` or `"3"`). */
+    public readonly registryVersion: pulumi.Output<RegistryVersion>;
     /** Images the registry serves from the bundle, `name:tag@sha256:...`. */
     public readonly servedImages: pulumi.Output<string[]>;
     /** The CA that signs the server certificate (child). */
@@ -84,7 +88,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             args.bundlePath !== undefined && bundleCheck?.manifest !== undefined
                 ? bundleContents(args.bundlePath, bundleCheck.manifest)
                 : { images: [] as ImageArchiveArgs[] };
-        const image = bundle.registryImage?.ref ?? args.registryImage ?? hostPreparationDefaults.registryImage;
+        // Validated above: the version is known.
+        const { image, version: registryVersion } = siteRegistryImage(args, bundleCheck?.manifest);
 
         // One CA outside a rotation; during one, the current and the next, each under its own id.
         const plan = caPlan(args);
@@ -139,6 +144,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 users: args.users,
                 dataDir,
                 image,
+                registryVersion,
                 imageId: host.registryImageId,
                 port,
                 runtime: args.runtime,
@@ -215,6 +221,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             `docker login ${endpoints[0]} --username ${args.users[0].name} --password-stdin`,
         );
         this.servedImages = population?.served ?? pulumi.output([]);
+        this.registryVersion = registry.registryVersion;
         this.ca = ca;
         this.trustedCas = cas;
         this.certificate = cert;
@@ -233,6 +240,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             credentials: this.credentials,
             dockerLogin: this.dockerLogin,
             servedImages: this.servedImages,
+            registryVersion: this.registryVersion,
         });
     }
 }

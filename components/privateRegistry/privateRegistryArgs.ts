@@ -4,7 +4,7 @@
  */
 
 import { DaemonSettings } from "../host/daemonJson";
-import { filesOfKind, verifyBundle } from "../bundle/manifest";
+import { BundleManifest, filesOfKind, verifyBundle } from "../bundle/manifest";
 import {
     CaPlan,
     CaRotationArgs,
@@ -19,6 +19,8 @@ import { checkCertificateSettings } from "../pki/registryCertificate";
 import { checkServedNames } from "../registry/registryPopulation";
 import { checkUsers, RegistryUserArgs } from "../registry/registryUsers";
 import { checkRuntime, CliEngine, RegistryRuntime } from "../registry/runtime";
+import { RegistryVersion, resolveRegistryVersion } from "../registry/registryVersion";
+import { hostPreparationDefaults } from "../host/hostPreparation";
 import { checkSshHost, SshEndpointArgs, SshHostArgs } from "../ssh/sshHost";
 import { checkClientTrustSettings } from "../trust/clientTrust";
 import { OsFamily, TrustEngine } from "../trust/trustScripts";
@@ -104,8 +106,19 @@ export interface PrivateRegistryArgs {
         readonly earlyRenewalHours?: number;
         readonly organization?: string;
     };
-    /** Registry image reference. Default `"registry:2"`. */
+    /**
+     * Registry image reference. Default `"registry:3"` (distribution 3.x; 2.8 is end of life). A stack that relied on
+     * the former default `registry:2` pins `registryImage: "registry:2"` or carries registry:3 in and upgrades in
+     * place (the registry container is replaced; storage is kept).
+     */
     readonly registryImage?: string;
+    /**
+     * The distribution registry version of the registry image (`registryImage`, or the bundle's): `"2"` (2.8) or
+     * `"3"` (3.x). Default: what the image's tag says (`registry:2`, `…:2.8.3` → `"2"`; `registry:3`, `…:3.1.2` →
+     * `"3"`); required when the tag says nothing (`:latest`, a digest only, no tag). A change replaces the registry
+     * container (the config is mounted where that version reads it); storage is kept.
+     */
+    readonly registryVersion?: RegistryVersion;
     /**
      * `docker save` tarball of the registry image on the operator's machine. Default: none (image already on the
      * host).
@@ -245,6 +258,7 @@ export function checkPrivateRegistryArgs(
         }
         const checked = bundleCheck ?? verifyBundle(args.bundlePath, "bundlePath");
         problems.push(...checked.problems);
+        if (checked.manifest !== undefined) problems.push(...siteRegistryImage(args, checked.manifest).problems);
         if (checked.manifest !== undefined) {
             const images = filesOfKind(checked.manifest, "image");
             problems.push(
@@ -254,6 +268,27 @@ export function checkPrivateRegistryArgs(
                 ),
             );
         }
+    } else {
+        problems.push(...siteRegistryImage(args).problems);
     }
     return problems;
+}
+
+/**
+ * The registry image of a site (the bundle's, else `registryImage`, else the default) and the distribution version
+ * it runs (`registryVersion`, else what the image's tag says); `problems` name `registryVersion` and where the
+ * image came from. Pure.
+ */
+export function siteRegistryImage(
+    args: Pick<PrivateRegistryArgs, "registryImage" | "registryVersion">,
+    manifest?: BundleManifest,
+): { image: string; version?: RegistryVersion; problems: string[] } {
+    const fromBundle = manifest === undefined ? undefined : filesOfKind(manifest, "registry-image")[0]?.ref;
+    const [image, imageField] =
+        fromBundle !== undefined && fromBundle !== ""
+            ? [fromBundle, "the registry image of `bundlePath`"]
+            : args.registryImage !== undefined
+              ? [args.registryImage, "`registryImage`"]
+              : [hostPreparationDefaults.registryImage, "the default `registryImage`"];
+    return { image, ...resolveRegistryVersion("registryVersion", args.registryVersion, imageField, image) };
 }

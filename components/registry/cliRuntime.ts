@@ -23,6 +23,7 @@ export function runWithCli(
             image: args.image,
             port: args.port,
             dataDir: args.dataDir,
+            registryVersion: args.registryVersion,
             contentHash: hash,
             healthcheck: args.healthcheck,
         }),

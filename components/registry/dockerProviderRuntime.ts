@@ -5,7 +5,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import { dockerOverSsh } from "../ssh/dockerOverSsh";
 import { containerPort } from "./configYml";
-import { healthcheckCommand, registryVolumes, runtimeHandoverScript } from "./registryScripts";
+import { healthcheckCommand, registryEnvs, registryVolumes, runtimeHandoverScript } from "./registryScripts";
 import { RegistryRunArgs, RunningRegistry } from "./runtime";
 
 /**
@@ -28,7 +28,9 @@ export function runWithDockerProvider(name: string, args: RegistryRunArgs, paren
             restart: "always",
             mustRun: true,
             ports: [{ internal: containerPort, external: args.port }],
-            volumes: registryVolumes(args.dataDir),
+            volumes: registryVolumes(args.dataDir, args.registryVersion),
+            // None for 2.8: a stack that stays on 2.8 sees no change of the container.
+            ...(registryEnvs(args.registryVersion).length > 0 ? { envs: registryEnvs(args.registryVersion) } : {}),
             labels: [
                 { label: "airgap-registry.content-sha256", value: args.contentHash },
                 { label: "airgap-registry.managed-by", value: "pulumi" },

@@ -17,6 +17,7 @@ import { renderHtpasswd } from "./htpasswd";
 import { readinessScript, writeFileScripts } from "./registryScripts";
 import { checkUsers, RegistryCredential, RegistryUserArgs, userSecrets } from "./registryUsers";
 import { checkRuntime, CliEngine, RegistryRuntime } from "./runtime";
+import { RegistryVersion, resolveRegistryVersion } from "./registryVersion";
 
 /** Arguments of {@link RegistryContainer}. */
 export interface RegistryContainerArgs {
@@ -32,8 +33,15 @@ export interface RegistryContainerArgs {
     readonly users: readonly RegistryUserArgs[];
     /** Directory on the host (prepared by HostPreparation). Default `"/var/lib/airgap-registry"`. */
     readonly dataDir?: string;
-    /** Registry image on the host. Default `"registry:2"`. */
+    /** Registry image on the host. Default `"registry:3"` (distribution 3.x). */
     readonly image?: string;
+    /**
+     * The distribution registry version of `image`: `"2"` (2.8) or `"3"` (3.x). It decides where the config is
+     * mounted (`/etc/docker/registry` or `/etc/distribution`), so a change replaces the container. Default: what
+     * the image's tag says (`registry:2`, `…:2.8.3` → `"2"`; `registry:3`, `…:3.1.2` → `"3"`); required when the tag
+     * says nothing (`:latest`, a digest only, no tag).
+     */
+    readonly registryVersion?: RegistryVersion;
     /**
      * The image ID behind `image` on the host (HostPreparation's `registryImageId`): a new ID
      * rolls the container, so a new image archive with the same tag is really run. Default: none
@@ -48,7 +56,7 @@ export interface RegistryContainerArgs {
     readonly runtime?: RegistryRuntime;
     /** Engine CLI of the `cli` runtime. Default `"docker"`. */
     readonly cliEngine?: CliEngine;
-    /** Health check inside the container (needs `wget` in the image, as registry:2 has). Default `true`. */
+    /** Health check inside the container (needs `wget` in the image, as registry:2 and registry:3 have). Default `true`. */
     readonly healthcheck?: boolean;
 }
 
@@ -83,6 +91,14 @@ export function checkRegistryContainerArgs(
     if (args.dataDir !== undefined) problems.push(...checkRemotePath(fieldPath(field, "dataDir"), args.dataDir));
     if (args.containerName !== undefined)
         problems.push(...checkIdentifier(fieldPath(field, "containerName"), args.containerName));
+    problems.push(
+        ...resolveRegistryVersion(
+            fieldPath(field, "registryVersion"),
+            args.registryVersion,
+            `\`${fieldPath(field, "image")}\``,
+            args.image ?? hostPreparationDefaults.registryImage,
+        ).problems,
+    );
     return problems;
 }
 
@@ -104,6 +120,8 @@ export class RegistryContainer extends pulumi.ComponentResource {
     public readonly credentials: pulumi.Output<RegistryCredential[]>;
     /** Content hash of the files the container runs with. */
     public readonly contentHash: pulumi.Output<string>;
+    /** The distribution registry version the container runs (given, or detected from the image tag). */
+    public readonly registryVersion: pulumi.Output<RegistryVersion>;
 
     constructor(name: string, args: RegistryContainerArgs, opts?: pulumi.ComponentResourceOptions) {
         assertValid("RegistryContainer", checkRegistryContainerArgs("", args));
@@ -112,6 +130,9 @@ export class RegistryContainer extends pulumi.ComponentResource {
         const connection = sshConnection(args.ssh);
         const dataDir = args.dataDir ?? hostPreparationDefaults.dataDir;
         const image = args.image ?? hostPreparationDefaults.registryImage;
+        // Validated above: a version is known here.
+        const registryVersion = resolveRegistryVersion("registryVersion", args.registryVersion, "image", image)
+            .version as RegistryVersion;
         const port = args.port ?? registryContainerDefaults.port;
         const containerName = args.containerName ?? registryContainerDefaults.containerName;
         const runtime = args.runtime ?? registryContainerDefaults.runtime;
@@ -131,7 +152,9 @@ export class RegistryContainer extends pulumi.ComponentResource {
                     renderHtpasswd(hashes.map((bcryptHash, i) => ({ username: credentials[i].username, bcryptHash }))),
                 ),
         );
-        const config = pulumi.secret(httpSecret.result.apply((secret) => renderRegistryConfig({ httpSecret: secret })));
+        const config = pulumi.secret(
+            httpSecret.result.apply((secret) => renderRegistryConfig({ httpSecret: secret, registryVersion })),
+        );
         const chain = pulumi.output(args.certChainPem);
         const key = pulumi.secret(args.privateKeyPem);
 
@@ -163,6 +186,9 @@ export class RegistryContainer extends pulumi.ComponentResource {
                     config,
                     htpasswd,
                     ...(args.imageId === undefined ? [] : [pulumi.output(args.imageId)]),
+                    // The version changes where the config is mounted, not its text; 2.8 adds nothing, so a stack
+                    // that stays on 2.8 keeps its hash.
+                    ...(registryVersion === "2" ? [] : [`registry-version=${registryVersion}`]),
                 ])
                 .apply((parts) => sha256Of(...parts)),
         );
@@ -174,6 +200,7 @@ export class RegistryContainer extends pulumi.ComponentResource {
             image,
             port,
             dataDir,
+            registryVersion,
             healthcheck,
             contentHash,
             files,
@@ -198,11 +225,13 @@ export class RegistryContainer extends pulumi.ComponentResource {
                 .apply((pairs) => pairs.map(([username, password]) => ({ username, password }))),
         );
         this.contentHash = contentHash;
+        this.registryVersion = pulumi.output(registryVersion);
         this.registerOutputs({
             port: this.port,
             containerId: this.containerId,
             credentials: this.credentials,
             contentHash: this.contentHash,
+            registryVersion: this.registryVersion,
         });
     }
 }

@@ -4,7 +4,8 @@
  */
 
 import { await401Function, pemFromStdinLines, script, shellQuote } from "../ssh/shell";
-import { containerPaths, containerPort, debugAddr } from "./configYml";
+import { containerConfigDirs, containerEnvironment, containerPaths, containerPort, debugAddr } from "./configYml";
+import { RegistryVersion } from "./registryVersion";
 
 /** Writes stdin to `path` atomically with `mode` (secrets never touch the command line). Pure. */
 export function writeFileScripts(path: string, mode: "0600" | "0644"): { create: string; delete: string } {
@@ -22,16 +23,31 @@ export function writeFileScripts(path: string, mode: "0600" | "0644"): { create:
     };
 }
 
-/** Host directories mounted into the registry container, as `host:container[:ro]`. Pure. */
+/**
+ * Host directories mounted into the registry container; the config directory where `version`'s image reads it, and
+ * where the other version's would too: an image whose version was set wrong still reads this config (TLS, htpasswd),
+ * never the one built into it (plain HTTP, no auth). Pure.
+ */
 export function registryVolumes(
     dataDir: string,
+    version: RegistryVersion,
 ): Array<{ hostPath: string; containerPath: string; readOnly: boolean }> {
     return [
         { hostPath: `${dataDir}/data`, containerPath: containerPaths.storage, readOnly: false },
         { hostPath: `${dataDir}/certs`, containerPath: containerPaths.certs, readOnly: true },
         { hostPath: `${dataDir}/auth`, containerPath: containerPaths.auth, readOnly: true },
-        { hostPath: `${dataDir}/config`, containerPath: containerPaths.config, readOnly: true },
+        { hostPath: `${dataDir}/config`, containerPath: containerConfigDirs[version], readOnly: true },
+        ...Object.entries(containerConfigDirs)
+            .filter(([other]) => other !== version)
+            .map(([, dir]) => ({ hostPath: `${dataDir}/config`, containerPath: dir, readOnly: true })),
     ];
+}
+
+/** The registry container's environment for `version`, as `NAME=value` entries (sorted). Pure. */
+export function registryEnvs(version: RegistryVersion): string[] {
+    return Object.entries(containerEnvironment[version])
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `${k}=${v}`);
 }
 
 /** The container health check: the registry's own /debug/health on its loopback debug listener. */
@@ -44,6 +60,7 @@ export interface RunSpec {
     readonly image: string;
     readonly port: number;
     readonly dataDir: string;
+    readonly registryVersion: RegistryVersion;
     readonly contentHash: string;
     readonly healthcheck: boolean;
 }
@@ -59,9 +76,10 @@ export function cliRunScripts(spec: RunSpec): { create: string; delete: string }
     const args = [
         `${e} run -d --name ${name} --restart always`,
         `-p ${spec.port}:${containerPort}`,
-        ...registryVolumes(spec.dataDir).map(
+        ...registryVolumes(spec.dataDir, spec.registryVersion).map(
             (v) => `-v ${shellQuote(`${v.hostPath}:${v.containerPath}${v.readOnly ? ":ro" : ""}`)}`,
         ),
+        ...registryEnvs(spec.registryVersion).map((e) => `-e ${shellQuote(e)}`),
         `--label ${shellQuote(`airgap-registry.content-sha256=${spec.contentHash}`)}`,
         `--label ${runtimeLabel}=cli`,
         ...(spec.healthcheck

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { SshHostArgs } from "../ssh/sshHost";
 import { fieldPath } from "../validation";
+import { RegistryVersion } from "./registryVersion";
 
 /**
  * How the registry container is run. `docker-provider`: a docker.Container through a
@@ -61,6 +62,8 @@ export interface RegistryRunArgs {
     readonly image: string;
     readonly port: number;
     readonly dataDir: string;
+    /** Where the config is mounted and the container's environment. */
+    readonly registryVersion: RegistryVersion;
     readonly healthcheck: boolean;
     /** Rolls the container when the files it runs with change. */
     readonly contentHash: pulumi.Output<string>;

@@ -173,7 +173,10 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
             [
                 `${dataDir}/config/config.yml`,
                 "0644",
-                renderRegistryConfig({ httpSecret: crypto.randomBytes(24).toString("hex") }),
+                renderRegistryConfig({
+                    httpSecret: crypto.randomBytes(24).toString("hex"),
+                    registryVersion: "2",
+                }),
             ],
             [
                 `${dataDir}/auth/htpasswd`,
@@ -190,6 +193,7 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
             image,
             port,
             dataDir,
+            registryVersion: "2",
             contentHash: "a".repeat(64),
             healthcheck: true,
         });
@@ -263,6 +267,7 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
                 image,
                 port,
                 dataDir,
+                registryVersion: "2",
                 contentHash: "b".repeat(64),
                 healthcheck: true,
             }).delete,

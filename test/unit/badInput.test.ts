@@ -323,6 +323,20 @@ describe("stack config", () => {
         assert.equal(args.users[0].password, undefined);
         assert.notEqual(args.users[1].password, undefined);
     });
+    it('registryVersion reaches PrivateRegistryArgs; an unknown one is refused naming the key (twin: "3")', () => {
+        const raw = { host: { address: "r.lab", names: ["r.lab"] }, users: ["ci"], registryImage: "registry:latest" };
+        const bad = toPrivateRegistryArgs({ ...raw, registryVersion: "4" }, "/p");
+        assert.equal(bad.registryVersion, "4");
+        assert.deepEqual(
+            checkPrivateRegistryArgs(bad).filter((p) => p.includes("registryVersion")),
+            ['`registryVersion` must be "2" or "3", got "4"'],
+        );
+        const good = toPrivateRegistryArgs({ ...raw, registryVersion: "3" }, "/p");
+        assert.deepEqual(
+            checkPrivateRegistryArgs(good).filter((p) => p.includes("registryVersion")),
+            [],
+        );
+    });
     it("`~/` in a path means the operator's home", () => {
         const args = toPrivateRegistryArgs(
             { host: { address: "r.lab", privateKeyPath: "~/.ssh/site", names: ["r.lab"] }, users: ["ci"] },

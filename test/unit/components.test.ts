@@ -23,6 +23,8 @@ import {
     RegistryCertificate,
     RegistryContainer,
 } from "../../components";
+import type { RegistryVersion } from "../../components";
+import { sha256Of } from "../../components/ssh/fileHash";
 
 installMocks();
 
@@ -204,8 +206,12 @@ describe("RegistryContainer", () => {
             { hostPath: "/var/lib/airgap-registry/data", containerPath: "/var/lib/registry", readOnly: false },
             { hostPath: "/var/lib/airgap-registry/certs", containerPath: "/certs", readOnly: true },
             { hostPath: "/var/lib/airgap-registry/auth", containerPath: "/auth", readOnly: true },
+            { hostPath: "/var/lib/airgap-registry/config", containerPath: "/etc/distribution", readOnly: true },
+            // Also where 2.8 reads it: a wrong version still runs this config, never the image's own.
             { hostPath: "/var/lib/airgap-registry/config", containerPath: "/etc/docker/registry", readOnly: true },
         ]);
+        assert.deepEqual(c.envs, ["OTEL_TRACES_EXPORTER=none"], "3.x exports no traces (there is no collector)");
+        assert.equal(await valueOf(reg.registryVersion), "3");
         assert.equal(c.labels[0].label, "airgap-registry.content-sha256");
         assert.equal(c.labels[0].value, await valueOf(reg.contentHash));
         assert.deepEqual(c.healthcheck.tests, [
@@ -216,7 +222,7 @@ describe("RegistryContainer", () => {
             "/dev/null",
             "http://127.0.0.1:5001/debug/health",
         ]);
-        assert.equal(c.image, "registry:2");
+        assert.equal(c.image, "registry:3", "the default image of new stacks");
         // A container the cli runtime left (its label says so) is removed before the provider's is created.
         assert.match(byName(all, "rc-handover").inputs.create, /= cli \]; then\n  docker rm -f 'airgap-registry'/);
         // Files: key 0600, config rendered with the generated http secret, htpasswd with both users.
@@ -265,6 +271,77 @@ describe("RegistryContainer", () => {
         assert.match(
             run.inputs.delete,
             /podman inspect --format '\{\{index \.Config\.Labels "airgap-registry\.runtime"\}\}' 'airgap-registry'.*= cli \]; then podman rm -f 'airgap-registry'/,
+        );
+    });
+});
+
+describe("RegistryContainer: the config mounted where each registry version reads it", () => {
+    const base = () => ({
+        ssh: { address: "registry.lab", privateKeyPath: key, knownHostsPath: knownHosts },
+        certChainPem: pemFixtures().caCert + pemFixtures().caCert,
+        privateKeyPem: mockSecrets.privateKey("server"),
+        caCertPem: pemFixtures().caCert,
+        users: [{ name: "ci" }],
+    });
+    const configMount = (volumes: Array<{ hostPath: string; containerPath: string }>) =>
+        volumes.find((v) => v.hostPath === "/var/lib/airgap-registry/config")?.containerPath;
+    const rows: Array<{ image: string; registryVersion?: RegistryVersion; dir: string; envs?: string[] }> = [
+        { image: "airgap-registry/registry:2.8", dir: "/etc/docker/registry" },
+        { image: "registry:2", dir: "/etc/docker/registry" },
+        { image: "airgap-registry/registry:3.1.2", dir: "/etc/distribution", envs: ["OTEL_TRACES_EXPORTER=none"] },
+        {
+            image: "mirror.lab/registry:latest",
+            registryVersion: "3",
+            dir: "/etc/distribution",
+            envs: ["OTEL_TRACES_EXPORTER=none"],
+        },
+        { image: "mirror.lab/registry:latest", registryVersion: "2", dir: "/etc/docker/registry" },
+    ];
+    for (const row of rows) {
+        const label = `${row.image}${row.registryVersion ? ` (registryVersion "${row.registryVersion}")` : ""}`;
+        it(`${label}: docker provider and cli runtime mount config at ${row.dir}`, async () => {
+            resetRecorded();
+            const root = recordingRoot(`reg-mount-${rows.indexOf(row)}`);
+            const args = { ...base(), image: row.image, registryVersion: row.registryVersion };
+            const docker = new RegistryContainer("mv", args, { parent: root });
+            new RegistryContainer("mc", { ...args, runtime: "cli" }, { parent: root });
+            const all = await settle();
+            const c = byName(all, "mv-container").inputs;
+            assert.equal(configMount(c.volumes), row.dir);
+            assert.deepEqual(c.envs, row.envs, "2.8: no envs key at all, so a 2.8 container sees no change");
+            assert.equal(await valueOf(docker.registryVersion), row.dir === "/etc/distribution" ? "3" : "2");
+            const create = byName(all, "mc-container").inputs.create as string;
+            assert.ok(create.includes(`-v '/var/lib/airgap-registry/config:${row.dir}:ro'`), create);
+            assert.equal(create.includes("-e 'OTEL_TRACES_EXPORTER=none'"), row.envs !== undefined);
+        });
+    }
+    it("the version is in the content hash (3 only: a 2.8 stack keeps its hash), so a change rolls the container", async () => {
+        resetRecorded();
+        const root = recordingRoot("reg-hash");
+        const untagged = { ...base(), image: "mirror.lab/registry:latest" };
+        const v2 = new RegistryContainer("h2", { ...untagged, registryVersion: "2" }, { parent: root });
+        const v3 = new RegistryContainer("h3", { ...untagged, registryVersion: "3" }, { parent: root });
+        const all = await settle();
+        // Same files (mocked secrets are per name, so compare each against its own parts).
+        const parts = (n: string) =>
+            ["cert-chain", "server-key", "config", "htpasswd"].map(
+                (f) => byName(all, `${n}-${f}`).inputs.stdin as string,
+            );
+        assert.equal(await valueOf(v2.contentHash), sha256Of(...parts("h2")));
+        assert.equal(await valueOf(v3.contentHash), sha256Of(...parts("h3"), "registry-version=3"));
+    });
+    it('an unknown registryVersion or an image whose tag says nothing is refused naming the field (positive twin: "3")', () => {
+        resetRecorded();
+        assert.throws(
+            () => new RegistryContainer("bad-v", { ...base(), registryVersion: "4" as RegistryVersion }),
+            /`registryVersion` must be "2" or "3", got "4"/,
+        );
+        assert.throws(
+            () => new RegistryContainer("bad-tag", { ...base(), image: "mirror.lab/registry" }),
+            /`registryVersion` is required: the tag of `image` "mirror\.lab\/registry" does not say/,
+        );
+        assert.doesNotThrow(
+            () => new RegistryContainer("ok-v", { ...base(), image: "mirror.lab/registry", registryVersion: "3" }),
         );
     });
 });

@@ -114,25 +114,28 @@ describe("parseHostFacts", () => {
     });
 });
 
-describe("registry config.yml", () => {
-    const text = renderRegistryConfig({ httpSecret: "s3cret" });
-    const config = YAML.parse(text);
-    it("TLS 1.2 minimum with the chain and key", () => {
-        assert.deepEqual(config.http.tls, {
-            certificate: "/certs/chain.pem",
-            key: "/certs/server.key",
-            minimumtls: "tls1.2",
+describe("registry config.yml, per distribution version", () => {
+    // The same security settings for 2.8 and 3.x: one table row per version, every key compared.
+    for (const registryVersion of ["2", "3"] as const) {
+        const text = renderRegistryConfig({ httpSecret: "s3cret", registryVersion });
+        const config = YAML.parse(text);
+        it(`${registryVersion}: TLS 1.2 minimum with the chain and key`, () => {
+            assert.deepEqual(config.http.tls, {
+                certificate: "/certs/chain.pem",
+                key: "/certs/server.key",
+                minimumtls: "tls1.2",
+            });
         });
-    });
-    it("htpasswd auth, nosniff, filesystem storage, storage health check, http secret", () => {
-        assert.deepEqual(config.auth, { htpasswd: { realm: "airgap-registry", path: "/auth/htpasswd" } });
-        assert.deepEqual(config.http.headers, { "X-Content-Type-Options": ["nosniff"] });
-        assert.equal(config.storage.filesystem.rootdirectory, "/var/lib/registry");
-        assert.equal(config.health.storagedriver.enabled, true);
-        assert.equal(config.http.secret, "s3cret");
-        assert.equal(config.http.addr, ":5000");
-        assert.equal(config.http.debug.addr, "127.0.0.1:5001");
-    });
+        it(`${registryVersion}: htpasswd auth, nosniff, filesystem storage, storage health check, http secret`, () => {
+            assert.deepEqual(config.auth, { htpasswd: { realm: "airgap-registry", path: "/auth/htpasswd" } });
+            assert.deepEqual(config.http.headers, { "X-Content-Type-Options": ["nosniff"] });
+            assert.equal(config.storage.filesystem.rootdirectory, "/var/lib/registry");
+            assert.equal(config.health.storagedriver.enabled, true);
+            assert.equal(config.http.secret, "s3cret");
+            assert.equal(config.http.addr, ":5000");
+            assert.equal(config.http.debug.addr, "127.0.0.1:5001");
+        });
+    }
 });
 
 describe("htpasswd", () => {
@@ -260,6 +263,7 @@ describe("every rendered script passes shellcheck", () => {
                 image: "registry:2",
                 port: 5443,
                 dataDir: "/var/lib/r",
+                registryVersion: "2",
                 contentHash: "abc",
                 healthcheck: true,
             }),
@@ -272,6 +276,7 @@ describe("every rendered script passes shellcheck", () => {
                 image: "registry:2",
                 port: 5443,
                 dataDir: "/var/lib/r",
+                registryVersion: "3",
                 contentHash: "abc",
                 healthcheck: false,
             }),
