@@ -33,3 +33,56 @@ import_dir() { # dir image entrypoint-json cmd-json out.tar [extra docker import
   tar -C "$dir" -cf - . | docker import "${changes[@]}" - "$image" >/dev/null
   docker save -o "$out" "$image"
 }
+
+LAB_SSH="$LAB_STATE/ssh"                         # the lab's SSH key, authorized_keys, known_hosts, config
+
+# The lab's SSH key (made once per lab) and the authorized_keys every host gets.
+lab_ssh_key() {
+  mkdir -p "$LAB_SSH" && chmod 700 "$LAB_SSH"
+  [ -f "$LAB_SSH/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C airgap-lab -f "$LAB_SSH/id_ed25519"
+  cp "$LAB_SSH/id_ed25519.pub" "$LAB_SSH/authorized_keys"
+}
+
+# Starts a lab host container (kept when it is already this lab's, with this key and image).
+run_host() { # container-name hostname image extra-args...
+  local name=$1 hostname=$2 image=$3 key_id
+  shift 3
+  key_id=$(sha256sum "$LAB_SSH/authorized_keys" | cut -c1-16)
+  if docker container inspect "$name" >/dev/null 2>&1; then
+    # A container of another lab (another checkout, this one with a new key, or an older host
+    # image) is replaced: a host only ever knows the key it was started with.
+    if [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.state"}}' "$name")" = "$LAB_STATE" ] &&
+       [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.key"}}' "$name")" = "$key_id" ] &&
+       [ "$(docker inspect -f '{{.Image}}' "$name")" = "$(docker image inspect -f '{{.Id}}' "$image")" ]; then
+      [ "$(docker inspect -f '{{.State.Running}}' "$name")" = true ] || docker start "$name" >/dev/null
+      return
+    fi
+    docker rm -f "$name" >/dev/null
+  fi
+  docker run -d --name "$name" --hostname "$hostname" --label airgap-lab=1 --label "airgap-lab.state=$LAB_STATE" --label "airgap-lab.key=$key_id" \
+    -v "$LAB_SSH/authorized_keys:/lab/authorized_keys:ro" "$@" "$image" >/dev/null
+}
+
+# A lab host's ed25519 public key, read out of band once its entrypoint made it.
+lab_host_key() { # container
+  local key
+  for _ in $(seq 1 30); do
+    key=$(docker exec "$1" sh -c 'test -e /etc/ssh/.lab-host-keys && cat /etc/ssh/ssh_host_ed25519_key.pub' 2>/dev/null) && { echo "$key" | cut -d' ' -f1,2; return; }
+    sleep 1
+  done
+  lab_fail "$1 has no SSH host key after 30s"
+}
+
+# known_hosts of the bastion and of every lab host on the lab network (its hostname is its name
+# there), light clients included.
+lab_write_known_hosts() {
+  local c
+  {
+    echo "[127.0.0.1]:$LAB_BASTION_PORT $(lab_host_key airgap-lab-bastion)"
+    for c in $(docker ps --filter label=airgap-lab=1 --filter "network=$LAB_NET" --format '{{.Names}}' | sort); do
+      [ "$c" = airgap-lab-bastion ] && continue
+      echo "$(docker inspect -f '{{.Config.Hostname}}' "$c") $(lab_host_key "$c")"
+    done
+  } > "$LAB_SSH/known_hosts.new"
+  mv "$LAB_SSH/known_hosts.new" "$LAB_SSH/known_hosts"
+}

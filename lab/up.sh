@@ -14,34 +14,24 @@ start=$SECONDS
 bash "$(dirname "$0")/docker-daemon.sh"
 bash "$(dirname "$0")/images.sh"
 
-ssh_dir="$LAB_STATE/ssh"
-mkdir -p "$ssh_dir" && chmod 700 "$ssh_dir"
-[ -f "$ssh_dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C airgap-lab -f "$ssh_dir/id_ed25519"
-cp "$ssh_dir/id_ed25519.pub" "$ssh_dir/authorized_keys"
-key_id=$(sha256sum "$ssh_dir/authorized_keys" | cut -c1-16)
+lab_ssh_key
+ssh_dir=$LAB_SSH
 
 docker network inspect "$LAB_NET" >/dev/null 2>&1 || docker network create --internal --label airgap-lab=1 "$LAB_NET" >/dev/null
 docker network inspect "$LAB_EDGE_NET" >/dev/null 2>&1 || docker network create --label airgap-lab=1 "$LAB_EDGE_NET" >/dev/null
 
-run_host() { # container-name hostname image extra-args...
-  local name=$1 hostname=$2 image=$3
-  shift 3
-  if docker container inspect "$name" >/dev/null 2>&1; then
-    # A container of another lab (another checkout, this one with a new key, or an older host
-    # image) is replaced: a host only ever knows the key it was started with.
-    if [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.state"}}' "$name")" = "$LAB_STATE" ] &&
-       [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.key"}}' "$name")" = "$key_id" ] &&
-       [ "$(docker inspect -f '{{.Image}}' "$name")" = "$(docker image inspect -f '{{.Id}}' "$image")" ]; then
-      [ "$(docker inspect -f '{{.State.Running}}' "$name")" = true ] || docker start "$name" >/dev/null
-      return
-    fi
-    docker rm -f "$name" >/dev/null
-  fi
-  docker run -d --name "$name" --hostname "$hostname" --label airgap-lab=1 --label "airgap-lab.state=$LAB_STATE" --label "airgap-lab.key=$key_id" \
-    -v "$ssh_dir/authorized_keys:/lab/authorized_keys:ro" "$@" "$image" >/dev/null
-}
-
-run_host airgap-lab-bastion bastion "$LAB_HOST_IMAGE" --network "$LAB_EDGE_NET" -p "127.0.0.1:$LAB_BASTION_PORT:22"
+# The bastion runs its own entrypoint (sshd logging every connection, limits from a file); a
+# bastion started with other ones is replaced.
+bastion_files=$(cat "$(dirname "$0")/bastion-entrypoint.sh" "$(dirname "$0")/bastion-sshd.conf" | sha256sum | cut -c1-16)
+if docker container inspect airgap-lab-bastion >/dev/null 2>&1 &&
+   [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.bastion"}}' airgap-lab-bastion)" != "$bastion_files" ]; then
+  docker rm -f airgap-lab-bastion >/dev/null
+fi
+run_host airgap-lab-bastion bastion "$LAB_HOST_IMAGE" --network "$LAB_EDGE_NET" -p "127.0.0.1:$LAB_BASTION_PORT:22" \
+  --label "airgap-lab.bastion=$bastion_files" \
+  -v "$LAB_ROOT/lab/bastion-entrypoint.sh:/lab/bastion-entrypoint.sh:ro" \
+  -v "$LAB_ROOT/lab/bastion-sshd.conf:/lab/bastion-sshd.conf:ro" \
+  --entrypoint /lab/bastion-entrypoint.sh
 docker network inspect -f '{{range .Containers}}{{.Name}} {{end}}' "$LAB_NET" | grep -qw airgap-lab-bastion \
   || docker network connect "$LAB_NET" airgap-lab-bastion
 for entry in "${LAB_HOSTS[@]}"; do
@@ -55,23 +45,7 @@ done
 
 # Every host's SSH key, read out of band (docker exec) and pinned: the lab's ssh config and the
 # dev stack (knownHostsPath) verify each host against this file.
-host_key() { # container -> its ed25519 public key, once its entrypoint made it
-  local key
-  for _ in $(seq 1 30); do
-    key=$(docker exec "$1" sh -c 'test -e /etc/ssh/.lab-host-keys && cat /etc/ssh/ssh_host_ed25519_key.pub' 2>/dev/null) && { echo "$key" | cut -d' ' -f1,2; return; }
-    sleep 1
-  done
-  lab_fail "$1 has no SSH host key after 30s"
-}
-{
-  echo "[127.0.0.1]:$LAB_BASTION_PORT $(host_key airgap-lab-bastion)"
-  for entry in "${LAB_HOSTS[@]}"; do
-    IFS=: read -r name alias _ <<< "$entry"
-    echo "$alias $(host_key "airgap-lab-$name")"
-  done
-} > "$ssh_dir/known_hosts.new"
-mv "$ssh_dir/known_hosts.new" "$ssh_dir/known_hosts"
-
+lab_write_known_hosts
 cat > "$ssh_dir/config" <<CFG
 Host bastion
   HostName 127.0.0.1

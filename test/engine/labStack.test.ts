@@ -110,9 +110,7 @@ describe("the project's program through the real engine on the lab", { concurren
         const up = mustSucceed(stack.up(), "fresh up");
         // The engine's count leaves out default providers (tls, command, random).
         // Default providers and the read of the stack's own last outputs (the CA state) are not created.
-        const state = stack
-            .resources()
-            .filter((r) => !/::default_/.test(r.urn) && r.type !== "pulumi:pulumi:StackReference");
+        const state = stack.createdResources();
         assert.deepEqual(up.summary, { create: state.length }, "every resource in the state was created by this up");
         assert.equal(state.length, 36, "the stack, 5 components, 2 ClientTrusts, the docker provider and 27 resources");
         assert.equal(stack.output<string>("endpoint"), endpoint);

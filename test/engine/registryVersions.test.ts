@@ -63,23 +63,30 @@ function pullOnClientB(digest: string): void {
     assert.equal(run("client-b.lab", `docker run --rm ${image}`).trim(), "hello from the air-gapped registry");
 }
 
-/** What runs on the registry host: the binary's version, where the config is mounted, the container ID. */
-function registryOnHost(): { version: string; configMount: string; id: string } {
+/**
+ * What runs on the registry host: the binary's version, where the config is mounted, which file the image reads
+ * (its command), the container ID.
+ */
+function registryOnHost(): { version: string; configMounts: string[]; configRead: string; id: string } {
     const mounts = run(
         "registry.lab",
         "docker inspect --format '{{range .Mounts}}{{.Source}}={{.Destination}}\n{{end}}' airgap-registry",
     );
-    const configMount = mounts
+    // Mounted where either version reads it (a mis-set version never runs the image's own config).
+    const configMounts = mounts
         .split("\n")
-        .find((m) => m.startsWith("/var/lib/airgap-registry/config="))
-        ?.split("=")[1];
+        .filter((m) => m.startsWith("/var/lib/airgap-registry/config="))
+        .map((m) => m.split("=")[1])
+        .sort();
+    const cmd = run("registry.lab", "docker inspect --format '{{json .Config.Cmd}}' airgap-registry").trim();
     const binary = run(
         "registry.lab",
         "docker inspect --format '{{index .Config.Entrypoint 0}}' airgap-registry",
     ).trim();
     return {
         version: run("registry.lab", `docker exec airgap-registry ${binary} --version`).trim(),
-        configMount: configMount ?? "",
+        configMounts,
+        configRead: (JSON.parse(cmd) as string[]).find((a) => a.endsWith(".yml")) ?? "",
         id: run("registry.lab", "docker inspect --format '{{.Id}}' airgap-registry").trim(),
     };
 }
@@ -120,12 +127,13 @@ describe("registry 2.8 and 3.x through the real engine on the lab", { concurrenc
     it("the dev-shaped stack on 3.1.2: up, served securely, push on client-a, pull on client-b", () => {
         stack.recreate(stackConfigOn(v3));
         const up = mustSucceed(stack.up(), "fresh up on 3.1.2");
-        const state = stack.resources().filter((r) => !/::default_/.test(r.urn));
+        const state = stack.createdResources();
         assert.deepEqual(up.summary, { create: state.length });
         assert.equal(stack.output<string>("registryVersion"), "3", "detected from the tag 3.1.2");
         const running = registryOnHost();
         assert.match(running.version, / v3\.1\.2/);
-        assert.equal(running.configMount, "/etc/distribution");
+        assert.equal(running.configRead, "/etc/distribution/config.yml");
+        assert.deepEqual(running.configMounts, ["/etc/distribution", "/etc/docker/registry"]);
         assertServesSecurely();
         pullOnClientB(pushFromClientA());
         mustSucceed(stack.preview("--expect-no-changes"), "no-change preview on 3.1.2");
@@ -140,7 +148,8 @@ describe("registry 2.8 and 3.x through the real engine on the lab", { concurrenc
         assert.equal(stack.output<string>("registryVersion"), "2", "detected from the tag 2.8");
         const before28 = registryOnHost();
         assert.match(before28.version, / 2\.8\./);
-        assert.equal(before28.configMount, "/etc/docker/registry");
+        assert.equal(before28.configRead, "/etc/docker/registry/config.yml");
+        assert.deepEqual(before28.configMounts, ["/etc/distribution", "/etc/docker/registry"]);
         const digest = pushFromClientA();
 
         stack.setConfig("registryImage", v3.image);
@@ -164,7 +173,7 @@ describe("registry 2.8 and 3.x through the real engine on the lab", { concurrenc
         assert.equal(stack.output<string>("registryVersion"), "3");
         const after3 = registryOnHost();
         assert.match(after3.version, / v3\.1\.2/);
-        assert.equal(after3.configMount, "/etc/distribution");
+        assert.equal(after3.configRead, "/etc/distribution/config.yml");
         assert.notEqual(after3.id, before28.id, "a new container");
         assertServesSecurely();
         pullOnClientB(digest);

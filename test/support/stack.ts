@@ -227,6 +227,16 @@ export class ProjectStack {
         return stackResources(projectRoot, this.env, this.name);
     }
 
+    /**
+     * The resources an up creates: the state less default providers and the read of the stack's own outputs (the
+     * program's StackReference to itself, with its default `pulumi` provider).
+     */
+    createdResources(): Array<{ type: string; urn: string }> {
+        return this.resources().filter(
+            (r) => !/::default(_[^:]*)?$/.test(r.urn) && r.type !== "pulumi:pulumi:StackReference",
+        );
+    }
+
     /** The raw checkpoint files of the stack in the file backend (current state, history and backups). */
     stateFiles(): string[] {
         const backend = (this.env.PULUMI_BACKEND_URL as string).replace(/^file:\/\//, "");
