@@ -1,0 +1,75 @@
+/** The client-scaling bench's table: one row per client count, each figure with its ratio to the smallest count. Pure. */
+
+/** What one client count measured. */
+export interface BenchRow {
+    /** Clients in the stack. */
+    readonly clients: number;
+    /** Seconds of the fresh `up`. */
+    readonly freshUp: number;
+    /** Seconds of `preview --expect-no-changes` right after. */
+    readonly noopPreview: number;
+    /** Seconds of the no-op `up`. */
+    readonly noopUp: number;
+    /** Seconds of the `up` that adds one client. */
+    readonly addClientUp: number;
+    /** Seconds of `destroy`. */
+    readonly destroy: number;
+    /** SSH connections through the bastion (its sshd's log) during the fresh up. */
+    readonly sshFreshUp: number;
+    /** SSH connections through the bastion during the no-op up. */
+    readonly sshNoopUp: number;
+    /** Connections the bastion's sshd turned away during the whole run of this count. */
+    readonly sshRefused: number;
+    /** Bytes the registry host received during the no-op (second) up. */
+    readonly bytesToRegistryNoopUp: number;
+}
+
+/** The timed columns, in table order. */
+export const timedColumns = ["freshUp", "noopPreview", "noopUp", "addClientUp", "destroy"] as const;
+
+/** A figure's ratio to the base row's, two decimals (`-` when the base is 0). Pure. */
+export function ratio(value: number, base: number): string {
+    return base === 0 ? "-" : (value / base).toFixed(2);
+}
+
+/** The table as text: seconds with the ratio to the first row's (smallest N) in brackets, then the counts. Pure. */
+export function renderBenchTable(rows: readonly BenchRow[]): string {
+    if (rows.length === 0) return "(no rows)\n";
+    const base = rows[0];
+    const header = [
+        "clients",
+        "fresh up s",
+        "no-op preview s",
+        "no-op up s",
+        "add-1 up s",
+        "destroy s",
+        "ssh conns fresh up",
+        "ssh conns no-op up",
+        "ssh refused",
+        "bytes to registry no-op up",
+    ];
+    const cell = (value: number, baseValue: number, text = String(value)) => {
+        const r = ratio(value, baseValue);
+        return r === "-" ? `${text} (-)` : `${text} (${r}x)`;
+    };
+    const lines = rows.map((r) => [
+        String(r.clients),
+        ...timedColumns.map((c) => cell(r[c], base[c], r[c].toFixed(1))),
+        cell(r.sshFreshUp, base.sshFreshUp),
+        cell(r.sshNoopUp, base.sshNoopUp),
+        String(r.sshRefused),
+        cell(r.bytesToRegistryNoopUp, base.bytesToRegistryNoopUp),
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+    const row = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+    return [row(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...lines.map(row), ""].join("\n");
+}
+
+/** Client counts from the command line (`2,10,25,50`), each a whole number from 1 to 99. Pure. */
+export function parseClientCounts(text: string): number[] {
+    const counts = text.split(",").map((s) => Number(s.trim()));
+    if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1 || n > 98)) {
+        throw new Error(`client counts must be whole numbers from 1 to 98, comma-separated, got "${text}"`);
+    }
+    return counts;
+}

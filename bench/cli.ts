@@ -1,0 +1,17 @@
+/** `npm run bench [-- --clients 2,10,25,50] [--out file.json]`: the client-scaling bench on the lab. */
+
+import * as path from "path";
+import { projectRoot } from "../test/support/engine";
+import { parseClientCounts } from "./benchTable";
+import { runClientScaling } from "./clientScaling";
+
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+};
+const counts = parseClientCounts(option("--clients") ?? "2,10,25,50");
+const out =
+    option("--out") ??
+    path.join(projectRoot, "bench-results", `client-scaling-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+runClientScaling({ counts, out });

@@ -1,0 +1,145 @@
+/**
+ * The client-scaling bench: for each client count, a fresh up, a no-change preview, a no-op up, an up that adds one
+ * client and a destroy of a dev-shaped stack on the lab, timed, with the SSH connections the bastion's sshd logged
+ * and the bytes the registry host received.
+ */
+
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { projectRoot } from "../test/support/engine";
+import { freshLabHosts } from "../test/support/lab";
+import { devStackConfig, mustSucceed, ProjectStack, takeLabFromDevStack } from "../test/support/stack";
+import { BenchRow, renderBenchTable } from "./benchTable";
+
+/** Options of {@link runClientScaling}. */
+export interface ClientScalingOptions {
+    /** Client counts to measure, in order; the first is the base of every ratio. */
+    readonly counts: readonly number[];
+    /** JSON file the rows (and the machine) are written to. */
+    readonly out: string;
+    /** Progress lines. Default: stderr. */
+    readonly log?: (line: string) => void;
+}
+
+/** What a bench run wrote to its JSON file. */
+export interface ClientScalingReport {
+    readonly machine: { cpus: number; memoryGiB: number; node: string; platform: string };
+    readonly date: string;
+    readonly rows: BenchRow[];
+}
+
+const stack = new ProjectStack("bench");
+const lightClient = (i: number) => `light-${String(i).padStart(2, "0")}`;
+
+function docker(...args: string[]): string {
+    return execFileSync("docker", args, { encoding: "utf8" });
+}
+
+/** Lines of the bastion's sshd log matching `pattern` (grep -E), counted on the bastion. */
+function bastionLogCount(pattern: string): number {
+    const out = execFileSync(
+        "docker",
+        ["exec", "airgap-lab-bastion", "sh", "-c", `grep -cE '${pattern}' /var/log/sshd.log || true`],
+        { encoding: "utf8" },
+    );
+    return Number(out.trim()) || 0;
+}
+const accepted = () => bastionLogCount("Accepted publickey");
+const refused = () => bastionLogCount("drop connection|MaxStartups throttling|no more sessions|Connection reset");
+
+/** Bytes the registry host's network interface has received. */
+function registryRxBytes(): number {
+    return Number(docker("exec", "airgap-lab-registry", "cat", "/sys/class/net/eth0/statistics/rx_bytes").trim());
+}
+
+/** The dev stack's config with `count` light clients instead of client-a and client-b. */
+function benchConfig(count: number): Record<string, unknown> {
+    const config = devStackConfig();
+    config["airgap-registry:clients"] = Array.from({ length: count }, (_, i) => ({
+        name: lightClient(i + 1),
+        address: `${lightClient(i + 1)}.lab`,
+        privateKeyPath: ".lab/ssh/id_ed25519",
+    }));
+    return config;
+}
+
+function timed(what: string, run: () => void): number {
+    const start = process.hrtime.bigint();
+    run();
+    return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+/** Runs the bench for every count, prints the table and writes the report; returns the rows. */
+export function runClientScaling(options: ClientScalingOptions): BenchRow[] {
+    const log = options.log ?? ((line: string) => process.stderr.write(`bench: ${line}\n`));
+    takeLabFromDevStack();
+    freshLabHosts("registry");
+    const rows: BenchRow[] = [];
+    try {
+        for (const count of options.counts) {
+            log(`${count} clients: starting ${count + 1} light clients`);
+            execFileSync("bash", [path.join(projectRoot, "lab", "clients.sh"), String(count + 1)], {
+                stdio: ["ignore", "ignore", "inherit"],
+            });
+            stack.recreate(benchConfig(count));
+            const refusedBefore = refused();
+            let sshBefore = accepted();
+            const freshUp = timed("fresh up", () => mustSucceed(stack.up(), `${count} clients: fresh up`));
+            const sshFreshUp = accepted() - sshBefore;
+            const noopPreview = timed("no-op preview", () =>
+                mustSucceed(stack.preview("--expect-no-changes"), `${count} clients: no-change preview`),
+            );
+            sshBefore = accepted();
+            const rxBefore = registryRxBytes();
+            const noopUp = timed("no-op up", () => {
+                const up = mustSucceed(stack.up(), `${count} clients: no-op up`);
+                if (up.changes.length > 0)
+                    throw new Error(`${count} clients: the no-op up changed ${up.changes.join(", ")}`);
+            });
+            const bytesToRegistryNoopUp = registryRxBytes() - rxBefore;
+            const sshNoopUp = accepted() - sshBefore;
+            stack.writeConfig(benchConfig(count + 1));
+            const addClientUp = timed("add-one-client up", () =>
+                mustSucceed(stack.up(), `${count} clients: add-one-client up`),
+            );
+            const destroy = timed("destroy", () => mustSucceed(stack.destroy(), `${count} clients: destroy`));
+            const row: BenchRow = {
+                clients: count,
+                freshUp,
+                noopPreview,
+                noopUp,
+                addClientUp,
+                destroy,
+                sshFreshUp,
+                sshNoopUp,
+                sshRefused: refused() - refusedBefore,
+                bytesToRegistryNoopUp,
+            };
+            rows.push(row);
+            log(`${count} clients: ${JSON.stringify(row)}`);
+        }
+    } finally {
+        stack.destroy();
+        stack.remove();
+        execFileSync("bash", [path.join(projectRoot, "lab", "clients.sh"), "0"], {
+            stdio: ["ignore", "ignore", "inherit"],
+        });
+    }
+    const report: ClientScalingReport = {
+        machine: {
+            cpus: os.cpus().length,
+            memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+            node: process.version,
+            platform: `${os.platform()} ${os.release()}`,
+        },
+        date: new Date().toISOString(),
+        rows,
+    };
+    fs.mkdirSync(path.dirname(options.out), { recursive: true });
+    fs.writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(renderBenchTable(rows));
+    log(`written to ${options.out}`);
+    return rows;
+}

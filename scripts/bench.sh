@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# npm run bench: the client-scaling bench (bench/clientScaling.ts) on the lab, with the engine from
+# the carried-in toolchain. Not part of npm test (a smoke run of it is). Arguments go to bench/cli.ts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh
+bin=$(bash scripts/toolchain.sh | tail -1)
+export AIRGAP_REGISTRY_TOOLCHAIN_BIN="$bin"
+bash lab/up.sh >/dev/null
+exec node dist/bench/cli.js "$@"

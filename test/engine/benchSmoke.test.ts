@@ -1,0 +1,32 @@
+/** A small run of `npm run bench` (2 and 5 clients) through the real engine on the lab: the table and its file. */
+
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { timedColumns } from "../../bench/benchTable";
+import { ClientScalingReport, runClientScaling } from "../../bench/clientScaling";
+
+describe("the client-scaling bench, small", { concurrency: false }, () => {
+    it("measures 2 and 5 clients: every phase timed, SSH connections counted on the bastion, none refused", () => {
+        const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "airgap-bench-")), "smoke.json");
+        const lines: string[] = [];
+        const rows = runClientScaling({ counts: [2, 5], out, log: (l) => lines.push(l) });
+        assert.deepEqual(
+            rows.map((r) => r.clients),
+            [2, 5],
+        );
+        for (const r of rows) {
+            for (const c of timedColumns) assert.ok(r[c] > 0, `${r.clients} clients: ${c} was timed`);
+            // Every client's trust steps connect through the bastion on a fresh up.
+            assert.ok(r.sshFreshUp >= 3 * r.clients, `${r.clients} clients: ${r.sshFreshUp} connections on a fresh up`);
+            assert.equal(r.sshRefused, 0, `${r.clients} clients: the bastion refused none`);
+            assert.ok(r.bytesToRegistryNoopUp >= 0);
+        }
+        assert.ok(rows[1].sshFreshUp > rows[0].sshFreshUp, "more clients, more connections: the count is real");
+        const report = JSON.parse(fs.readFileSync(out, "utf8")) as ClientScalingReport;
+        assert.deepEqual(report.rows, rows);
+        assert.equal(report.machine.cpus, os.cpus().length);
+    });
+});

@@ -1,0 +1,38 @@
+/** The bench's table: ratios to the smallest client count, and the client counts it accepts. */
+
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { BenchRow, parseClientCounts, ratio, renderBenchTable } from "../../bench/benchTable";
+
+const row = (clients: number, k: number): BenchRow => ({
+    clients,
+    freshUp: 20 * k,
+    noopPreview: 5 * k,
+    noopUp: 8 * k,
+    addClientUp: 10 * k,
+    destroy: 12 * k,
+    sshFreshUp: 30 * k,
+    sshNoopUp: 0,
+    sshRefused: 0,
+    bytesToRegistryNoopUp: 1000 * k,
+});
+
+describe("bench table", () => {
+    it("each figure with its ratio to the first row", () => {
+        const text = renderBenchTable([row(2, 1), row(50, 1.5)]);
+        const lines = text.trim().split("\n");
+        assert.equal(lines.length, 4);
+        assert.match(lines[2], /^\| 2 +\| 20\.0 \(1\.00x\) +\| 5\.0 \(1\.00x\)/);
+        assert.match(lines[3], /^\| 50 +\| 30\.0 \(1\.50x\) +\| 7\.5 \(1\.50x\)/);
+        assert.match(lines[3], /\| 0 \(-\) /, "a base of 0 has no ratio");
+    });
+    it("ratio", () => {
+        assert.equal(ratio(3, 2), "1.50");
+        assert.equal(ratio(1, 0), "-");
+    });
+    it("client counts: a comma list of 1..98; anything else is refused naming the input", () => {
+        assert.deepEqual(parseClientCounts("2,10, 25,50"), [2, 10, 25, 50]);
+        for (const bad of ["", "2,x", "0", "2.5", "99"])
+            assert.throws(() => parseClientCounts(bad), new RegExp(`got "${bad.replace(".", "\\.")}"`));
+    });
+});
