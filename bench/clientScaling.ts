@@ -12,6 +12,7 @@ import { projectRoot } from "../test/support/engine";
 import { freshLabHosts } from "../test/support/lab";
 import { devStackConfig, mustSucceed, ProjectStack, takeLabFromDevStack } from "../test/support/stack";
 import { BenchRow, renderBenchTable } from "./benchTable";
+import { stepKinds, stepSpans } from "./stepTimes";
 
 /** Options of {@link runClientScaling}. */
 export interface ClientScalingOptions {
@@ -28,6 +29,8 @@ export interface ClientScalingReport {
     readonly machine: { cpus: number; memoryGiB: number; node: string; platform: string };
     readonly date: string;
     readonly rows: BenchRow[];
+    /** Per client count, the fresh up's steps by kind (the same step on every client is one kind), last ending first. */
+    readonly freshUpSteps: Array<{ clients: number; kinds: ReturnType<typeof stepKinds> }>;
 }
 
 const stack = new ProjectStack("bench");
@@ -77,6 +80,7 @@ export function runClientScaling(options: ClientScalingOptions): BenchRow[] {
     takeLabFromDevStack();
     freshLabHosts("registry");
     const rows: BenchRow[] = [];
+    const freshUpSteps: ClientScalingReport["freshUpSteps"] = [];
     try {
         for (const count of options.counts) {
             log(`${count} clients: starting ${count + 1} light clients`);
@@ -86,7 +90,21 @@ export function runClientScaling(options: ClientScalingOptions): BenchRow[] {
             stack.recreate(benchConfig(count));
             const refusedBefore = refused();
             let sshBefore = accepted();
-            const freshUp = timed("fresh up", () => mustSucceed(stack.up(), `${count} clients: fresh up`));
+            let freshOutput = "";
+            const freshUp = timed("fresh up", () => {
+                freshOutput = mustSucceed(stack.up(), `${count} clients: fresh up`).output;
+            });
+            const kinds = stepKinds(stepSpans(freshOutput));
+            freshUpSteps.push({ clients: count, kinds });
+            log(
+                `${count} clients: fresh up steps ending last: ${kinds
+                    .slice(0, 6)
+                    .map(
+                        (k) =>
+                            `${k.kind} x${k.count} (mean ${k.meanSeconds}s, max ${k.maxSeconds}s, ends ${k.lastEnd}s)`,
+                    )
+                    .join("; ")}`,
+            );
             const sshFreshUp = accepted() - sshBefore;
             const noopPreview = timed("no-op preview", () =>
                 mustSucceed(stack.preview("--expect-no-changes"), `${count} clients: no-change preview`),
@@ -121,8 +139,10 @@ export function runClientScaling(options: ClientScalingOptions): BenchRow[] {
             log(`${count} clients: ${JSON.stringify(row)}`);
         }
     } finally {
-        stack.destroy();
-        stack.remove();
+        // A stack that cannot be destroyed is kept (with its config), so its resources can still be removed.
+        if (stack.destroy().status === 0) stack.remove();
+        else
+            log(`the bench stack could not be destroyed: pulumi destroy --stack ${stack.name} (scripts/pulumi-env.sh)`);
         execFileSync("bash", [path.join(projectRoot, "lab", "clients.sh"), "0"], {
             stdio: ["ignore", "ignore", "inherit"],
         });
@@ -136,6 +156,7 @@ export function runClientScaling(options: ClientScalingOptions): BenchRow[] {
         },
         date: new Date().toISOString(),
         rows,
+        freshUpSteps,
     };
     fs.mkdirSync(path.dirname(options.out), { recursive: true });
     fs.writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);

@@ -12,6 +12,7 @@ import type { RegistryCredential } from "../../components";
 import { projectRoot } from "../support/engine";
 import { freshLabHosts, labAddress, labUp, mustRun, onHost } from "../support/lab";
 import { devStackConfig, diagnosticsOf, mustSucceed, ProjectStack, takeLabFromDevStack } from "../support/stack";
+import { assertTransportSecurity } from "../support/registryChecks";
 import { archiveImageId, variantRegistryArchive } from "../support/variants";
 
 // The project's own program (index.ts reading Pulumi.<stack>.yaml) through the real engine on
@@ -190,20 +191,7 @@ describe("the project's program through the real engine on the lab", { concurren
     });
 
     it("plain HTTP and TLS 1.1 are refused; TLS 1.2 with the name verifies", () => {
-        const http = onLab("client-a.lab", `curl -sS -w ' %{http_code}' http://${endpoint}/v2/`);
-        assert.match(http.stdout, /Client sent an HTTP request to an HTTPS server\.\s+400$/);
-        const tls11 = onLab(
-            "client-a.lab",
-            `openssl s_client -connect ${endpoint} -tls1_1 -cipher DEFAULT@SECLEVEL=0 </dev/null 2>&1`,
-        );
-        assert.notEqual(tls11.code, 0);
-        assert.match(tls11.stdout, /alert protocol version/, "the server refuses TLS 1.1 the client offered");
-        const tls12 = run(
-            "client-a.lab",
-            `openssl s_client -connect ${endpoint} -servername registry.lab -tls1_2 -verify_return_error </dev/null 2>&1`,
-        );
-        assert.match(tls12, /Protocol\s*:\s*TLSv1\.2/);
-        assert.match(tls12, /Verify return code: 0 \(ok\)/);
+        assertTransportSecurity(cfg, "client-a.lab", endpoint, "registry.lab");
     });
 
     it("the state holds no password, private key or bcrypt hash in clear", () => {

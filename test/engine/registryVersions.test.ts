@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { RegistryCredential } from "../../components";
 import { projectRoot } from "../support/engine";
+import { assertTransportSecurity } from "../support/registryChecks";
 import { freshLabHosts, mustRun, onHost } from "../support/lab";
 import { devStackConfig, mustSucceed, ProjectStack, takeLabFromDevStack } from "../support/stack";
 
@@ -95,19 +96,7 @@ function registryOnHost(): { version: string; configMounts: string[]; configRead
 function assertServesSecurely(): void {
     const status = onLab("client-a.lab", `curl -sS -o /dev/null -w '%{http_code}' https://${endpoint}/v2/`);
     assert.equal(status.stdout.trim(), "401", status.stderr);
-    const http = onLab("client-a.lab", `curl -sS -w ' %{http_code}' http://${endpoint}/v2/`);
-    assert.match(http.stdout, /Client sent an HTTP request to an HTTPS server\.\s+400$/);
-    const tls11 = onLab(
-        "client-a.lab",
-        `openssl s_client -connect ${endpoint} -tls1_1 -cipher DEFAULT@SECLEVEL=0 </dev/null 2>&1`,
-    );
-    assert.notEqual(tls11.code, 0);
-    assert.match(tls11.stdout, /alert protocol version/, "the server refuses TLS 1.1 the client offered");
-    const tls12 = run(
-        "client-a.lab",
-        `openssl s_client -connect ${endpoint} -servername registry.lab -tls1_2 -verify_return_error </dev/null 2>&1`,
-    );
-    assert.match(tls12, /Verify return code: 0 \(ok\)/);
+    assertTransportSecurity(cfg, "client-a.lab", endpoint, "registry.lab");
 }
 
 describe("registry 2.8 and 3.x through the real engine on the lab", { concurrency: false }, () => {

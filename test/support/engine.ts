@@ -53,6 +53,8 @@ export function pulumi(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): 
         env,
         encoding: "utf8",
         timeout: 300_000,
+        // `up --json` writes an event per step: tens of MB with many clients.
+        maxBuffer: 256 << 20,
     });
     if (r.error) throw r.error;
     return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };

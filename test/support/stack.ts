@@ -61,22 +61,27 @@ function withoutSelfRead(
     return out;
 }
 
+/** The engine events of `pulumi up --json` output, one JSON object per line; other lines (diagnostics) skipped. */
+export function engineEvents<T>(output: string): T[] {
+    return output
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .flatMap((l): T[] => {
+            try {
+                return [JSON.parse(l) as T];
+            } catch {
+                return []; // a diagnostic line on stderr, not an event
+            }
+        });
+}
+
 /** Reads `pulumi up --json`: one engine event per line (`resourcePreEvent`s, a `summaryEvent`). */
 function parseUpEvents(run: PulumiRun): JsonRun {
     type Event = {
         resourcePreEvent?: { metadata: { op: string; urn: string } };
         summaryEvent?: { resourceChanges: Record<string, number> };
     };
-    const events = run.output
-        .split("\n")
-        .filter((l) => l.startsWith("{"))
-        .flatMap((l): Event[] => {
-            try {
-                return [JSON.parse(l) as Event];
-            } catch {
-                return []; // a diagnostic line on stderr, not an event
-            }
-        });
+    const events = engineEvents<Event>(run.output);
     const steps = events.flatMap((e) => (e.resourcePreEvent ? [e.resourcePreEvent.metadata] : []));
     return {
         ...run,
