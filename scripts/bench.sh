@@ -7,4 +7,6 @@ bash scripts/ensure-deps.sh
 bin=$(bash scripts/toolchain.sh | tail -1)
 export AIRGAP_REGISTRY_TOOLCHAIN_BIN="$bin"
 bash lab/up.sh >/dev/null
+# A fresh up of 50 clients on the lab takes more than the tests' 5 minutes a pulumi run.
+export AIRGAP_REGISTRY_PULUMI_TIMEOUT_S=${AIRGAP_REGISTRY_PULUMI_TIMEOUT_S:-3600}
 exec node dist/bench/cli.js "$@"

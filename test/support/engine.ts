@@ -46,13 +46,19 @@ export interface PulumiRun {
     readonly output: string;
 }
 
+/** How long one `pulumi` run may take before it is killed: 5 minutes, or AIRGAP_REGISTRY_PULUMI_TIMEOUT_S seconds. */
+function pulumiTimeoutMs(): number {
+    const seconds = Number(process.env.AIRGAP_REGISTRY_PULUMI_TIMEOUT_S);
+    return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 300_000;
+}
+
 /** Runs `pulumi <args>` in `cwd` and returns its exit status and combined output. */
 export function pulumi(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): PulumiRun {
     const r = spawnSync("pulumi", [...args, "--non-interactive", "--color", "never"], {
         cwd,
         env,
         encoding: "utf8",
-        timeout: 300_000,
+        timeout: pulumiTimeoutMs(),
         // `up --json` writes an event per step: tens of MB with many clients.
         maxBuffer: 256 << 20,
     });
