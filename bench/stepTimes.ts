@@ -15,9 +15,15 @@ export function stepKind(resource: string): string {
     return resource.replace(/light-\d+/g, "*");
 }
 
+/** True for the stack and the project's components (`airgap-registry:<module>:<Component>`). */
+function isComponent(urn: string): boolean {
+    const type = urn.split("::")[2]?.split("$").pop() ?? "";
+    return type === "pulumi:pulumi:Stack" || type.startsWith("airgap-registry:");
+}
+
 /** Spans of every resource step in `up --json` output (a step with no outputs event ends with the update). Pure. */
 export function stepSpans(output: string): StepSpan[] {
-    type Meta = { op: string; urn: string };
+    type Meta = { op: string; urn: string; type?: string };
     type Event = { timestamp?: number; resourcePreEvent?: { metadata: Meta }; resOutputsEvent?: { metadata: Meta } };
     const events = engineEvents<Event>(output).filter((e) => typeof e.timestamp === "number");
     if (events.length === 0) return [];
@@ -29,6 +35,8 @@ export function stepSpans(output: string): StepSpan[] {
     const name = (urn: string) => urn.split("::").slice(3).join("::");
     for (const e of events) {
         const t = (e.timestamp as number) - t0;
+        // Components (and the stack) span their children: only the steps that do work are counted.
+        if (e.resourcePreEvent && isComponent(e.resourcePreEvent.metadata.urn)) continue;
         if (e.resourcePreEvent && e.resourcePreEvent.metadata.op !== "same") {
             open.set(e.resourcePreEvent.metadata.urn, { op: e.resourcePreEvent.metadata.op, start: t });
         } else if (e.resOutputsEvent) {

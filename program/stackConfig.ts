@@ -75,6 +75,12 @@ function withExistingCa<T extends object>(
     };
 }
 
+/** A CA's config with a numeric `id` (as `pulumi config set --path ...id 2027` stores it) read as text. */
+function withStringId<T extends object>(ca: T | undefined): T | undefined {
+    const id = (ca as { id?: unknown } | undefined)?.id;
+    return typeof id === "number" ? { ...(ca as T), id: String(id) } : ca;
+}
+
 /** Resolves a path from the config relative to the project directory. */
 function resolvePath(projectDir: string, p: string | undefined): string | undefined {
     return p === undefined ? undefined : path.resolve(projectDir, expandHome(p));
@@ -116,7 +122,7 @@ export function toPrivateRegistryArgs(
             problems.push(`\`passwords.${name}\` is set but "${name}" is not in \`users\``);
     }
     const ca = withExistingCa(
-        raw.ca,
+        withStringId(raw.ca),
         "existingCaCertPem",
         raw.existingCaCertPem,
         "existingCaKeyPem",
@@ -126,7 +132,7 @@ export function toPrivateRegistryArgs(
     let caRotation = raw.caRotation;
     if (caRotation !== undefined && caRotation !== null && typeof caRotation === "object") {
         const next = withExistingCa(
-            caRotation.next,
+            withStringId(caRotation.next),
             "nextCaCertPem",
             raw.nextCaCertPem,
             "nextCaKeyPem",

@@ -110,6 +110,19 @@ export function trustedCas(plan: CaPlan): SiteCaArgs[] {
     return plan.next === undefined ? [plan.current] : [plan.current, plan.next];
 }
 
+/**
+ * Digest of a CA whose settings cannot be compared: an existing CA given as an Output, or a CA recorded before CA
+ * states existed.
+ */
+export const incomparableDigests: readonly string[] = ["existing", "legacy"];
+
+/** The state a stack deployed before CA states existed left: its one CA, id `"ca"`, settings unknown. */
+export const legacyCaState: CaState = {
+    step: "none",
+    serving: defaultCaId,
+    trusted: [{ id: defaultCaId, digest: "legacy" }],
+};
+
 /** The {@link CaState} this plan leaves behind (digests of existing CAs given as Outputs read `"existing"`). Pure. */
 export function caStateOf(plan: CaPlan): CaState {
     return {
@@ -178,7 +191,9 @@ export function checkCaRotationOrder(
 
     for (const entry of state.trusted) {
         const before = trustedBefore.find((p) => p.id === entry.id);
-        if (before !== undefined && before.digest !== entry.digest && entry.digest !== "existing") {
+        const comparable =
+            !incomparableDigests.includes(entry.digest) && !incomparableDigests.includes(before?.digest ?? "");
+        if (before !== undefined && comparable && before.digest !== entry.digest) {
             problems.push(
                 `\`${fieldOf(entry.id)}\` (id "${entry.id}") has other settings than the CA of that id the clients trust: another key or certificate is a new CA, which would cut every client off in one up. Restore its settings, or give it a new \`id\` and rotate to it with \`${rotationField}\``,
             );
@@ -192,8 +207,11 @@ export function checkCaRotationOrder(
         );
     }
     if (!state.trusted.some((e) => e.id === previous.serving)) {
+        const what = `this up retires CA "${previous.serving}" (\`ca.id\` is "${caId(plan.current)}"${plan.next === undefined ? ` and \`${rotationField}\` is unset` : ""}) while the registry still serves a certificate it signed (${last})`;
         problems.push(
-            `this up retires CA "${previous.serving}" (\`ca.id\` is "${caId(plan.current)}"${plan.next === undefined ? ` and \`${rotationField}\` is unset` : ""}) while the registry still serves a certificate it signed (${last}): run \`${rotationField}.step: serve-next\` first`,
+            previous.step === "serve-next"
+                ? `${what}: to finish the rotation, move \`${rotationField}.next\` (with its id) to \`ca\`; to give it up, set \`${rotationField}.step\` back to trust-next first`
+                : `${what}: run \`${rotationField}.step: serve-next\` first`,
         );
     }
     return problems;

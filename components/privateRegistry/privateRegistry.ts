@@ -192,6 +192,12 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         this.endpoints = pulumi.output(endpoints);
         this.caCertificate = trusted;
         this.caState = pulumi.output(caStateOf(plan));
+        if (args.caRotation !== undefined && args.previousCaState === undefined) {
+            void pulumi.log.warn(
+                "`caRotation` is set but `previousCaState` is not: the order of rotation steps is not checked (pass the `caState` output of the last up, as the project's program does)",
+                this,
+            );
+        }
         this.caFingerprintSha256 = ca.fingerprintSha256;
         this.serverCertificateNotAfter = cert.notAfter;
         this.caCertificateNotAfter = ca.notAfter;
@@ -203,7 +209,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                     {
                         what: "CA certificate",
                         notAfter: caEnd,
-                        remedy: "rotate the CA (a new `ca`) before clients stop trusting the registry",
+                        remedy: 'rotate the CA (`caRotation`, README "Rotating the CA") before clients stop trusting the registry',
                     },
                     {
                         what: "registry's server certificate",

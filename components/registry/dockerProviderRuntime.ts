@@ -29,7 +29,7 @@ export function runWithDockerProvider(name: string, args: RegistryRunArgs, paren
             mustRun: true,
             ports: [{ internal: containerPort, external: args.port }],
             volumes: registryVolumes(args.dataDir, args.registryVersion),
-            // None for 2.8: a stack that stays on 2.8 sees no change of the container.
+            // None for 2.8 (its image needs none).
             ...(registryEnvs(args.registryVersion).length > 0 ? { envs: registryEnvs(args.registryVersion) } : {}),
             labels: [
                 { label: "airgap-registry.content-sha256", value: args.contentHash },

@@ -44,9 +44,12 @@ export function populateScript(
         `printf 'user = "%s:%s"\\n' ${shellQuote(username)} "$password" > "$auth"`,
         `mkdir -p /etc/docker/certs.d/${registry}`,
         `ca=/etc/docker/certs.d/${registry}/ca.crt`,
-        // The chain is the server certificate, then the CA: keep the last certificate.
-        `awk '/-----BEGIN CERTIFICATE-----/ { block = "" } { block = block $0 "\\n" } END { printf "%s", block }' ${shellQuote(chainPath)} > "$ca"`,
-        `grep -q -- '-----BEGIN CERTIFICATE-----' "$ca" || { echo ${shellQuote(`no CA certificate in ${chainPath}`)} >&2; exit 2; }`,
+        // The chain is the server certificate, then the CA: keep the last certificate (through a
+        // temporary file: a missing chain leaves the earlier ca.crt as it was).
+        `[ -s ${shellQuote(chainPath)} ] || { echo ${shellQuote(`no certificate chain at ${chainPath}: the registry's files are not written`)} >&2; exit 2; }`,
+        `awk '/-----BEGIN CERTIFICATE-----/ { block = "" } { block = block $0 "\\n" } END { printf "%s", block }' ${shellQuote(chainPath)} > "$ca.new"`,
+        `grep -q -- '-----BEGIN CERTIFICATE-----' "$ca.new" || { rm -f "$ca.new"; echo ${shellQuote(`no CA certificate in ${chainPath}`)} >&2; exit 2; }`,
+        'mv "$ca.new" "$ca"',
         `printf '%s' "$password" | docker login ${registry} --username ${shellQuote(username)} --password-stdin >/dev/null`,
         "accept='application/vnd.docker.distribution.manifest.v2+json,application/vnd.oci.image.manifest.v1+json'",
         "serve() { # archive source-ref repository tag",

@@ -186,8 +186,8 @@ export class RegistryContainer extends pulumi.ComponentResource {
                     config,
                     htpasswd,
                     ...(args.imageId === undefined ? [] : [pulumi.output(args.imageId)]),
-                    // The version changes where the config is mounted, not its text; 2.8 adds nothing, so a stack
-                    // that stays on 2.8 keeps its hash.
+                    // The version changes the image's environment, not the config text; 2.8 adds nothing to the
+                    // hash (the second config mount still rolls a 2.8 container once, see registryVolumes).
                     ...(registryVersion === "2" ? [] : [`registry-version=${registryVersion}`]),
                 ])
                 .apply((parts) => sha256Of(...parts)),

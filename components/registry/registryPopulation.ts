@@ -31,7 +31,10 @@ export interface RegistryPopulationArgs {
     readonly username: pulumi.Input<string>;
     /** That user's password (secret); reaches the host on stdin. */
     readonly password: pulumi.Input<string>;
-    /** Data directory on the host (archives go to `<dataDir>/images`). Default `"/var/lib/airgap-registry"`. */
+    /**
+     * Data directory on the host (archives go to `<dataDir>/images`); the push trusts the CA at the end of the chain
+     * a RegistryContainer wrote there (`<dataDir>/certs/chain.pem`). Default `"/var/lib/airgap-registry"`.
+     */
     readonly dataDir?: string;
 }
 

@@ -19,10 +19,19 @@ describe("bench step profile", () => {
         out(105, "airgap-registry-trust-light-01-os-trust"),
         out(109, "airgap-registry-trust-light-02-os-trust"),
         pre(103, "airgap-registry-same", "same"),
+        JSON.stringify({
+            timestamp: 100,
+            resourcePreEvent: {
+                metadata: {
+                    op: "create",
+                    urn: "urn:pulumi:bench::airgap-registry::airgap-registry:trust:ClientTrust::airgap-registry-trust-light-01",
+                },
+            },
+        }),
         pre(108, "airgap-registry-registry-ready"),
         "a diagnostic line",
     ].join("\n");
-    it("spans from the first event; a step with no outputs ends at the last event; same steps are not steps", () => {
+    it("spans from the first event; a step with no outputs ends with the update; same steps and components are not steps", () => {
         assert.deepEqual(stepSpans(output), [
             { resource: "airgap-registry-host-facts", op: "create", start: 0, end: 2 },
             { resource: "airgap-registry-trust-light-01-os-trust", op: "create", start: 1, end: 5 },

@@ -259,7 +259,7 @@ describe("PrivateRegistry with a bundle", () => {
         assert.ok(push.secretInputs.includes("stdin"), "the password reaches the host as a secret stdin");
         assert.equal(push.inputs.stdin, "SECRET-password-b-registry-password-ci\n");
         // The push trusts the CA the registry serves, read from its chain on the host: no CA input to change.
-        assert.match(push.inputs.create, /awk .* '\/var\/lib\/airgap-registry\/certs\/chain\.pem' > "\$ca"/);
+        assert.match(push.inputs.create, /awk .* '\/var\/lib\/airgap-registry\/certs\/chain\.pem' > "\$ca\.new"/);
         assert.ok(!push.inputs.create.includes("SECRET-password"));
     });
     it("a tampered bundle fails before anything is registered, naming the file", () => {

@@ -11,6 +11,7 @@ import {
     checkCaRotationArgs,
     checkCaRotationOrder,
     checkPrivateRegistryArgs,
+    legacyCaState,
     servingCa,
     trustBundle,
     trustedCas,
@@ -87,6 +88,26 @@ describe("a CA rotation, step by step", () => {
         });
         assert.equal(problems.length, 1, problems.join("\n"));
         assert.match(problems[0], /^`ca` \(id "2027"\) has other settings than the CA of that id the clients trust/);
+    });
+    it("after serve-next, removing the rotation says how to finish it or give it up", () => {
+        const problems = checkCaRotationOrder(caStateOf(serveNext), steady);
+        assert.equal(problems.length, 1, problems.join("\n"));
+        assert.match(
+            problems[0],
+            /retires CA "2027".*to finish the rotation, move `caRotation\.next` \(with its id\) to `ca`; to give it up, set `caRotation\.step` back to trust-next first/,
+        );
+        // Giving up that way: back to trust-next, then the old CA alone.
+        assert.deepEqual(checkCaRotationOrder(caStateOf(serveNext), trustNext), []);
+        assert.deepEqual(checkCaRotationOrder(caStateOf(trustNext), steady), []);
+    });
+    it("a stack deployed before CA states: its CA's settings are not compared, a new CA in one up is still refused", () => {
+        assert.deepEqual(checkCaRotationOrder(legacyCaState, { step: "none", current: { validityHours: 10 } }), []);
+        assert.deepEqual(checkCaRotationOrder(legacyCaState, trustNext), []);
+        assert.match(checkCaRotationOrder(legacyCaState, serveNext).join(), /`caRotation\.step` is "serve-next"/);
+    });
+    it("an existing CA given as an Output on either side is not compared", () => {
+        const before: CaState = { step: "none", serving: "ca", trusted: [{ id: "ca", digest: "existing" }] };
+        assert.deepEqual(checkCaRotationOrder(before, { step: "none", current: { validityHours: 10 } }), []);
     });
     it("changing the CA's settings outside a rotation is refused too; writing a default out is not a change", () => {
         assert.match(
@@ -188,6 +209,20 @@ describe("a next CA that is not a CA fails at preview, naming the field", () => 
         const problems = checkPrivateRegistryArgs(args);
         assert.equal(problems.length, 1, problems.join("\n"));
         assert.match(problems[0], /^`nextCaCertPem` is not a CA certificate/);
+    });
+    it("a numeric id in the stack config (as `config set --path` stores 2027) is read as text", () => {
+        const args = toPrivateRegistryArgs(
+            {
+                host: base.host,
+                users: ["ci"],
+                ca: { id: 2026 as unknown as string },
+                caRotation: { step: "trust-next", next: { id: 2027 as unknown as string } },
+            },
+            "/",
+        );
+        assert.equal(args.ca?.id, "2026");
+        assert.equal(args.caRotation?.next.id, "2027");
+        assert.deepEqual(checkPrivateRegistryArgs(args), []);
     });
     it("a rotation step out of order fails the stack config's check with the previous state", () => {
         const args = toPrivateRegistryArgs(
