@@ -139,7 +139,14 @@ describe("bad stack config through the real engine", () => {
             const up = pulumi(projectRoot, env, "up", "--yes", "--skip-preview", "--stack", c.stack);
             assert.notEqual(up.status, 0, "up must fail");
             assert.match(up.output, c.expect);
-            const created = stackResources(projectRoot, env, c.stack).filter((r) => r.type !== "pulumi:pulumi:Stack");
+            // The program reads its own stack's last outputs (a StackReference, with its default provider) before it
+            // checks the config: that read is all the state may hold.
+            const created = stackResources(projectRoot, env, c.stack).filter(
+                (r) =>
+                    r.type !== "pulumi:pulumi:Stack" &&
+                    r.type !== "pulumi:pulumi:StackReference" &&
+                    !/::pulumi:providers:pulumi::default$/.test(r.urn),
+            );
             assert.deepEqual(created, [], "no resource may be created");
         });
     }
