@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { describeFile, manifestName } from "../../components/internal";
 import { projectRoot, pulumi, pulumiEnv, stackResources } from "../support/engine";
+import { isSelfReadResource } from "../support/stack";
 
 // The project's own program under the real engine: bad stack config fails `pulumi preview` and
 // `pulumi up` with the config field named, before any resource (or host) is touched.
@@ -142,10 +143,7 @@ describe("bad stack config through the real engine", () => {
             // The program reads its own stack's last outputs (a StackReference, with its default provider) before it
             // checks the config: that read is all the state may hold.
             const created = stackResources(projectRoot, env, c.stack).filter(
-                (r) =>
-                    r.type !== "pulumi:pulumi:Stack" &&
-                    r.type !== "pulumi:pulumi:StackReference" &&
-                    !/::pulumi:providers:pulumi::default$/.test(r.urn),
+                (r) => r.type !== "pulumi:pulumi:Stack" && !isSelfReadResource(r),
             );
             assert.deepEqual(created, [], "no resource may be created");
         });

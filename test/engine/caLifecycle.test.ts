@@ -11,6 +11,7 @@ import type { CaState, RegistryCredential } from "../../components";
 import { projectRoot } from "../support/engine";
 import { freshLabHosts, mustRun, onHost } from "../support/lab";
 import { makeLabPki } from "../support/labPki";
+import { servedCaFingerprint as servedFingerprint } from "../support/registryChecks";
 import { devStackConfig, JsonRun, mustSucceed, ProjectStack, takeLabFromDevStack } from "../support/stack";
 
 const stack = new ProjectStack("test-ca");
@@ -79,16 +80,8 @@ function trustedFingerprints(host: string, files: readonly string[]): string[][]
     });
 }
 
-/** The fingerprint of the CA the registry serves (the last certificate of its chain), as a client sees it. */
-function servedCaFingerprint(): string {
-    const last = 'awk \'/BEGIN CERTIFICATE/{b=""} {b=b $0 "\\n"} /END CERTIFICATE/{last=b} END{printf "%s", last}\'';
-    return run(
-        "client-a.lab",
-        `openssl s_client -connect ${endpoint} -servername registry.lab -showcerts </dev/null 2>/dev/null | ${last} | openssl x509 -noout -fingerprint -sha256`,
-    )
-        .trim()
-        .split("=")[1];
-}
+/** The fingerprint of the CA the registry serves, as client-a sees it. */
+const servedCaFingerprint = () => servedFingerprint(cfg, "client-a.lab", endpoint, "registry.lab");
 
 /** Runs the preview, asserts it shows exactly `expected`, then the up; returns the up and its seconds. */
 function step(what: string, expected: string[]): { up: JsonRun; seconds: number } {

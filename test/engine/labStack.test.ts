@@ -12,7 +12,7 @@ import type { RegistryCredential } from "../../components";
 import { projectRoot } from "../support/engine";
 import { freshLabHosts, labAddress, labUp, mustRun, onHost } from "../support/lab";
 import { devStackConfig, diagnosticsOf, mustSucceed, ProjectStack, takeLabFromDevStack } from "../support/stack";
-import { assertTransportSecurity } from "../support/registryChecks";
+import { assertTransportSecurity, servedCaFingerprint } from "../support/registryChecks";
 import { archiveImageId, variantRegistryArchive } from "../support/variants";
 
 // The project's own program (index.ts reading Pulumi.<stack>.yaml) through the real engine on
@@ -116,13 +116,10 @@ describe("the project's program through the real engine on the lab", { concurren
         assert.equal(state.length, 36, "the stack, 5 components, 2 ClientTrusts, the docker provider and 27 resources");
         assert.equal(stack.output<string>("endpoint"), endpoint);
         // The fingerprint output is the CA the registry really serves (last certificate of its chain).
-        const lastOfChain =
-            'awk \'/BEGIN CERTIFICATE/{b=""} {b=b $0 "\\n"} /END CERTIFICATE/{last=b} END{printf "%s", last}\'';
-        const served = run(
-            "client-a.lab",
-            `openssl s_client -connect ${endpoint} -servername registry.lab -showcerts </dev/null 2>/dev/null | ${lastOfChain} | openssl x509 -noout -fingerprint -sha256`,
+        assert.equal(
+            servedCaFingerprint(cfg, "client-a.lab", endpoint, "registry.lab"),
+            stack.output<string>("caFingerprintSha256"),
         );
-        assert.equal(served.trim().split("=")[1], stack.output<string>("caFingerprintSha256"));
     });
 
     it("a preview right after up expects no changes, and a no-op up changes nothing", () => {

@@ -25,3 +25,16 @@ export function assertTransportSecurity(sshConfig: string, client: string, endpo
     assert.match(tls12, /Protocol\s*:\s*TLSv1\.2/);
     assert.match(tls12, /Verify return code: 0 \(ok\)/);
 }
+
+/** SHA-256 fingerprint (`AA:BB:...`) of the CA the registry serves (the last certificate of its chain), seen from `client`. */
+export function servedCaFingerprint(sshConfig: string, client: string, endpoint: string, serverName: string): string {
+    const lastOfChain =
+        'awk \'/BEGIN CERTIFICATE/{b=""} {b=b $0 "\\n"} /END CERTIFICATE/{last=b} END{printf "%s", last}\'';
+    return mustRun(
+        sshConfig,
+        client,
+        `openssl s_client -connect ${endpoint} -servername ${serverName} -showcerts </dev/null 2>/dev/null | ${lastOfChain} | openssl x509 -noout -fingerprint -sha256`,
+    )
+        .trim()
+        .split("=")[1];
+}

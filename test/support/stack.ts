@@ -42,6 +42,11 @@ function changeList(steps: Array<{ op: string; urn: string }>): string[] {
     return [...new Set(changed)].sort();
 }
 
+/** The program's read of its own stack in the state: the StackReference and its default `pulumi` provider. */
+export function isSelfReadResource(r: { type: string; urn: string }): boolean {
+    return r.type === "pulumi:pulumi:StackReference" || /::pulumi:providers:pulumi::default$/.test(r.urn);
+}
+
 /** A read of the stack's own outputs (the program's StackReference to itself). */
 function isSelfRead(step: { op: string; urn: string }): boolean {
     return step.op === "read" && resourceOf(step.urn).startsWith("pulumi:pulumi:StackReference::");
@@ -237,9 +242,7 @@ export class ProjectStack {
      * program's StackReference to itself, with its default `pulumi` provider).
      */
     createdResources(): Array<{ type: string; urn: string }> {
-        return this.resources().filter(
-            (r) => !/::default(_[^:]*)?$/.test(r.urn) && r.type !== "pulumi:pulumi:StackReference",
-        );
+        return this.resources().filter((r) => !/::default(_[^:]*)?$/.test(r.urn) && !isSelfReadResource(r));
     }
 
     /** The raw checkpoint files of the stack in the file backend (current state, history and backups). */
