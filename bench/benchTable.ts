@@ -1,5 +1,7 @@
 /** The client-scaling bench's table: one row per client count, each figure with its ratio to the smallest count. Pure. */
 
+import type { CpuSplit } from "./cpuUsage";
+
 /** What one client count measured. */
 export interface BenchRow {
     /** Clients in the stack. */
@@ -22,6 +24,8 @@ export interface BenchRow {
     readonly sshRefused: number;
     /** Bytes the registry host received during the no-op (second) up. */
     readonly bytesToRegistryNoopUp: number;
+    /** Where the fresh up's CPU went on this machine, in CPU seconds. */
+    readonly cpuFreshUp: CpuSplit;
 }
 
 /** The timed columns, in table order. */
@@ -60,9 +64,58 @@ export function renderBenchTable(rows: readonly BenchRow[]): string {
         String(r.sshRefused),
         cell(r.bytesToRegistryNoopUp, base.bytesToRegistryNoopUp),
     ]);
+    return markdownTable(header, lines);
+}
+
+/** The CPU parts of {@link CpuSplit}, in table order. */
+export const cpuColumns = ["total", "clients", "registryHost", "bastion", "deployer", "other"] as const;
+
+/**
+ * Where each fresh up's CPU went: CPU seconds per part of the machine, the clients' share also per client, and the
+ * deployer's (pulumi, program, providers) ratio to the first row's. Pure.
+ */
+export function renderCpuTable(rows: readonly BenchRow[]): string {
+    if (rows.length === 0) return "(no rows)\n";
+    const base = rows[0];
+    const header = [
+        "clients",
+        "fresh up CPU s: total",
+        "clients",
+        "per client",
+        "registry host",
+        "bastion",
+        "deployer",
+        "other",
+    ];
+    const lines = rows.map((r) => {
+        const c = r.cpuFreshUp;
+        return [
+            String(r.clients),
+            c.total.toFixed(1),
+            c.clients.toFixed(1),
+            (c.clients / r.clients).toFixed(2),
+            c.registryHost.toFixed(1),
+            c.bastion.toFixed(1),
+            `${c.deployer.toFixed(1)} (${ratio(c.deployer, base.cpuFreshUp.deployer)}x)`,
+            c.other.toFixed(1),
+        ];
+    });
+    return markdownTable(header, lines);
+}
+
+function markdownTable(header: readonly string[], lines: readonly string[][]): string {
     const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-    const row = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+    const row = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
     return [row(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...lines.map(row), ""].join("\n");
+}
+
+/** `--parallel` from the command line: a whole number from 1 to 1000. Pure. */
+export function parseParallel(text: string): number {
+    const n = Number(text.trim());
+    if (!Number.isInteger(n) || n < 1 || n > 1000) {
+        throw new Error(`--parallel must be a whole number from 1 to 1000, got "${text}"`);
+    }
+    return n;
 }
 
 /** Client counts from the command line (`2,10,25,50`), each a whole number from 1 to 99. Pure. */

@@ -1,8 +1,8 @@
-/** `npm run bench [-- --clients 2,10,25,50] [--out file.json]`: the client-scaling bench on the lab. */
+/** `npm run bench [-- --clients 2,10,25,50] [--parallel P] [--out file.json]`: the client-scaling bench on the lab. */
 
 import * as path from "path";
 import { projectRoot } from "../test/support/engine";
-import { parseClientCounts } from "./benchTable";
+import { parseClientCounts, parseParallel } from "./benchTable";
 import { runClientScaling } from "./clientScaling";
 
 const args = process.argv.slice(2);
@@ -14,4 +14,6 @@ const counts = parseClientCounts(option("--clients") ?? "2,10,25,50");
 const out =
     option("--out") ??
     path.join(projectRoot, "bench-results", `client-scaling-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-runClientScaling({ counts, out });
+const parallelOption = option("--parallel");
+const parallel = parallelOption === undefined ? undefined : parseParallel(parallelOption);
+runClientScaling({ counts, out, parallel });

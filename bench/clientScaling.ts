@@ -11,7 +11,8 @@ import * as path from "path";
 import { projectRoot } from "../test/support/engine";
 import { freshLabHosts } from "../test/support/lab";
 import { devStackConfig, mustSucceed, ProjectStack, takeLabFromDevStack } from "../test/support/stack";
-import { BenchRow, renderBenchTable } from "./benchTable";
+import { BenchRow, renderBenchTable, renderCpuTable } from "./benchTable";
+import { cpuSplit, sampleCpu } from "./cpuUsage";
 import { stepKinds, stepSpans } from "./stepTimes";
 
 /** Options of {@link runClientScaling}. */
@@ -22,12 +23,16 @@ export interface ClientScalingOptions {
     readonly out: string;
     /** Progress lines. Default: stderr. */
     readonly log?: (line: string) => void;
+    /** `pulumi up/destroy --parallel`. Default: the engine's own (4 per CPU). */
+    readonly parallel?: number;
 }
 
 /** What a bench run wrote to its JSON file. */
 export interface ClientScalingReport {
     readonly machine: { cpus: number; memoryGiB: number; node: string; platform: string };
     readonly date: string;
+    /** The `--parallel` every up and destroy ran with; absent: the engine's default (4 per CPU). */
+    readonly parallel?: number;
     readonly rows: BenchRow[];
     /** Per client count, the fresh up's steps by kind (the same step on every client is one kind), last ending first. */
     readonly freshUpSteps: Array<{ clients: number; kinds: ReturnType<typeof stepKinds> }>;
@@ -77,6 +82,7 @@ function timed(what: string, run: () => void): number {
 /** Runs the bench for every count, prints the table and writes the report; returns the rows. */
 export function runClientScaling(options: ClientScalingOptions): BenchRow[] {
     const log = options.log ?? ((line: string) => process.stderr.write(`bench: ${line}\n`));
+    const parallel = options.parallel === undefined ? [] : ["--parallel", String(options.parallel)];
     takeLabFromDevStack();
     freshLabHosts("registry");
     const rows: BenchRow[] = [];
@@ -90,10 +96,16 @@ export function runClientScaling(options: ClientScalingOptions): BenchRow[] {
             stack.recreate(benchConfig(count));
             const refusedBefore = refused();
             let sshBefore = accepted();
+            const clientNames = Array.from({ length: count }, (_, i) => `airgap-lab-${lightClient(i + 1)}`);
+            const lab = { clients: clientNames, registryHost: "airgap-lab-registry", bastion: "airgap-lab-bastion" };
+            const labContainers = [...clientNames, lab.registryHost, lab.bastion];
             let freshOutput = "";
+            const cpuBefore = sampleCpu(labContainers);
             const freshUp = timed("fresh up", () => {
-                freshOutput = mustSucceed(stack.up(), `${count} clients: fresh up`).output;
+                freshOutput = mustSucceed(stack.up(...parallel), `${count} clients: fresh up`).output;
             });
+            const cpuFreshUp = cpuSplit(cpuBefore, sampleCpu(labContainers), lab);
+            log(`${count} clients: fresh up CPU seconds ${JSON.stringify(cpuFreshUp)}`);
             const kinds = stepKinds(stepSpans(freshOutput));
             freshUpSteps.push({ clients: count, kinds });
             log(
@@ -112,7 +124,7 @@ export function runClientScaling(options: ClientScalingOptions): BenchRow[] {
             sshBefore = accepted();
             const rxBefore = registryRxBytes();
             const noopUp = timed("no-op up", () => {
-                const up = mustSucceed(stack.up(), `${count} clients: no-op up`);
+                const up = mustSucceed(stack.up(...parallel), `${count} clients: no-op up`);
                 if (up.changes.length > 0)
                     throw new Error(`${count} clients: the no-op up changed ${up.changes.join(", ")}`);
             });
@@ -120,9 +132,11 @@ export function runClientScaling(options: ClientScalingOptions): BenchRow[] {
             const sshNoopUp = accepted() - sshBefore;
             stack.writeConfig(benchConfig(count + 1));
             const addClientUp = timed("add-one-client up", () =>
-                mustSucceed(stack.up(), `${count} clients: add-one-client up`),
+                mustSucceed(stack.up(...parallel), `${count} clients: add-one-client up`),
             );
-            const destroy = timed("destroy", () => mustSucceed(stack.destroy(), `${count} clients: destroy`));
+            const destroy = timed("destroy", () =>
+                mustSucceed(stack.destroy(...parallel), `${count} clients: destroy`),
+            );
             const row: BenchRow = {
                 clients: count,
                 freshUp,
@@ -134,6 +148,7 @@ export function runClientScaling(options: ClientScalingOptions): BenchRow[] {
                 sshNoopUp,
                 sshRefused: refused() - refusedBefore,
                 bytesToRegistryNoopUp,
+                cpuFreshUp,
             };
             rows.push(row);
             log(`${count} clients: ${JSON.stringify(row)}`);
@@ -155,12 +170,13 @@ export function runClientScaling(options: ClientScalingOptions): BenchRow[] {
             platform: `${os.platform()} ${os.release()}`,
         },
         date: new Date().toISOString(),
+        ...(options.parallel === undefined ? {} : { parallel: options.parallel }),
         rows,
         freshUpSteps,
     };
     fs.mkdirSync(path.dirname(options.out), { recursive: true });
     fs.writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
-    process.stdout.write(renderBenchTable(rows));
+    process.stdout.write(`${renderBenchTable(rows)}\n${renderCpuTable(rows)}`);
     log(`written to ${options.out}`);
     return rows;
 }

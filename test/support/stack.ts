@@ -187,8 +187,8 @@ export class ProjectStack {
     }
 
     /** `pulumi destroy --yes`. */
-    destroy(): PulumiRun {
-        return this.run("destroy", "--yes", "--skip-preview");
+    destroy(...extra: string[]): PulumiRun {
+        return this.run("destroy", "--yes", "--skip-preview", ...extra);
     }
 
     /** The file backend's lock directory of this stack. */

@@ -2,7 +2,14 @@
 
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { BenchRow, parseClientCounts, ratio, renderBenchTable } from "../../bench/benchTable";
+import {
+    BenchRow,
+    parseClientCounts,
+    parseParallel,
+    ratio,
+    renderBenchTable,
+    renderCpuTable,
+} from "../../bench/benchTable";
 
 const row = (clients: number, k: number): BenchRow => ({
     clients,
@@ -15,6 +22,7 @@ const row = (clients: number, k: number): BenchRow => ({
     sshNoopUp: 0,
     sshRefused: 0,
     bytesToRegistryNoopUp: 1000 * k,
+    cpuFreshUp: { total: 40 * k, clients: 5 * clients, registryHost: 6, bastion: 2 * k, deployer: 10 * k, other: 1 },
 });
 
 describe("bench table", () => {
@@ -25,6 +33,25 @@ describe("bench table", () => {
         assert.match(lines[2], /^\| 2 +\| 20\.0 \(1\.00x\) +\| 5\.0 \(1\.00x\)/);
         assert.match(lines[3], /^\| 50 +\| 30\.0 \(1\.50x\) +\| 7\.5 \(1\.50x\)/);
         assert.match(lines[3], /\| 0 \(-\) /, "a base of 0 has no ratio");
+    });
+    it("the CPU table: seconds per part, the clients' share per client, the deployer's ratio to the first row", () => {
+        const lines = renderCpuTable([row(2, 1), row(50, 1.5)])
+            .trim()
+            .split("\n");
+        assert.equal(lines.length, 4);
+        assert.match(
+            lines[2],
+            /^\| 2 +\| 40\.0 +\| 10\.0 +\| 5\.00 +\| 6\.0 +\| 2\.0 +\| 10\.0 \(1\.00x\) +\| 1\.0 +\|$/,
+        );
+        assert.match(
+            lines[3],
+            /^\| 50 +\| 60\.0 +\| 250\.0 +\| 5\.00 +\| 6\.0 +\| 3\.0 +\| 15\.0 \(1\.50x\) +\| 1\.0 +\|$/,
+        );
+    });
+    it("--parallel: a whole number from 1 to 1000, anything else refused naming the input", () => {
+        assert.equal(parseParallel("64"), 64);
+        for (const bad of ["", "0", "x", "2.5", "1001"])
+            assert.throws(() => parseParallel(bad), new RegExp(`got "${bad}"`));
     });
     it("ratio", () => {
         assert.equal(ratio(3, 2), "1.50");
