@@ -44,7 +44,10 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     public readonly caCertificate: pulumi.Output<string>;
     /** SHA-256 fingerprint of the CA that signs the server certificate. */
     public readonly caFingerprintSha256: pulumi.Output<string>;
-    /** Which CA signs the server certificate and which CAs clients trust; the next up's `previousCaState`. */
+    /**
+     * Which CA signs the server certificate and which CAs clients trust; the next up's `previousCaState`. Known only
+     * once every client holds the trusted CAs and passed its check: an up that failed on a client keeps the last one.
+     */
     public readonly caState: pulumi.Output<CaState>;
     /** When the server certificate expires (RFC 3339). */
     public readonly serverCertificateNotAfter: pulumi.Output<string>;
@@ -191,7 +194,11 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         this.endpoint = pulumi.output(endpoints[0]);
         this.endpoints = pulumi.output(endpoints);
         this.caCertificate = trusted;
-        this.caState = pulumi.output(caStateOf(plan));
+        // Recorded only once every client holds the trusted set (and passed its check): a trust-next up that failed on
+        // a client does not count as done, so serve-next stays refused until a later up reaches it.
+        this.caState = pulumi
+            .all(Object.values(clientTrusts).map((t) => t.trustedCaSha256))
+            .apply(() => caStateOf(plan));
         if (args.caRotation !== undefined && args.previousCaState === undefined) {
             void pulumi.log.warn(
                 "`caRotation` is set but `previousCaState` is not: the order of rotation steps is not checked (pass the `caState` output of the last up, as the project's program does)",

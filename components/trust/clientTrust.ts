@@ -110,6 +110,12 @@ export class ClientTrust extends pulumi.ComponentResource {
     public readonly certsDirs: pulumi.Output<string[]>;
     /** The check's report (one line per endpoint), or "" when `verify` is false. */
     public readonly checkReport: pulumi.Output<string>;
+    /**
+     * The SHA-256 (hex) of the CA bundle this client trusts, known only once every file it gets is written and (with
+     * `verify`) the check has passed. An up that failed on this client leaves it unknown, so whatever waits on it
+     * (the `caState` a rotation's next step is checked against) is not recorded as done.
+     */
+    public readonly trustedCaSha256: pulumi.Output<string>;
 
     constructor(name: string, args: ClientTrustArgs, opts?: pulumi.ComponentResourceOptions) {
         assertValid("ClientTrust", checkClientTrustArgs("", args));
@@ -124,7 +130,7 @@ export class ClientTrust extends pulumi.ComponentResource {
         // replacement whose old delete removes what was written before, then the new create runs.
         const osFamily = args.osFamily ?? clientTrustDefaults.osFamily;
         const osScripts = osTrustScripts(anchor, osFamily);
-        const installed: pulumi.Resource[] = [
+        const installed: command.remote.Command[] = [
             new command.remote.Command(
                 `${name}-os-trust`,
                 {
@@ -167,7 +173,7 @@ export class ClientTrust extends pulumi.ComponentResource {
             );
         }
 
-        let report: pulumi.Output<string> = pulumi.output("");
+        let report: pulumi.Output<string> = pulumi.all(installed.map((c) => c.stdout)).apply(() => "");
         if (args.verify ?? clientTrustDefaults.verify) {
             const check = new command.remote.Command(
                 `${name}-check`,
@@ -183,6 +189,13 @@ export class ClientTrust extends pulumi.ComponentResource {
 
         this.certsDirs = pulumi.output(dirs);
         this.checkReport = report;
-        this.registerOutputs({ certsDirs: this.certsDirs, checkReport: this.checkReport });
+        this.trustedCaSha256 = pulumi
+            .all([ca, report, ...installed.map((c) => c.stdout)])
+            .apply(([pem]) => sha256Of(pem));
+        this.registerOutputs({
+            certsDirs: this.certsDirs,
+            checkReport: this.checkReport,
+            trustedCaSha256: this.trustedCaSha256,
+        });
     }
 }

@@ -63,17 +63,69 @@ function familyLines(family: OsFamily): string[] {
     return detectOsFamilyLines("family");
 }
 
+/**
+ * The file of the `n`th certificate of the bundle in a trust store directory: `<anchor>.crt` for the first,
+ * `<anchor>.<n>.crt` after it (during a CA rotation the second is the next CA). Pure.
+ */
+export function anchorFileName(anchorName: string, n: number): string {
+    return n === 1 ? `${anchorName}.crt` : `${anchorName}.${n}.crt`;
+}
+
+/**
+ * Shell functions for the anchors of one name in a trust store directory, one certificate a file: OpenSSL's
+ * hashed directory (Debian's /etc/ssl/certs, built by `openssl rehash`) skips a file holding more than one, so
+ * a two-CA bundle in one anchor would leave both CAs out of it.
+ * - `install_anchors <dir> <anchor> <pem-file>`: writes each certificate of the file as its own anchor, removes
+ *   numbered anchors of an earlier, longer bundle, and sets `$anchors` to the files written. Runs after
+ *   {@link readCa}, whose temporary file its own cleanup keeps removing.
+ * - `remove_anchors <dir> <anchor> <keep>`: removes the anchor's numbered files above `<keep>` (0: all, and
+ *   `<anchor>.crt` too).
+ */
+const removeAnchorsFunction = [
+    "remove_anchors() {",
+    '  if [ "$3" -eq 0 ]; then rm -f "$1/$2.crt"; fi',
+    '  for f in "$1/$2".[0-9]*.crt; do',
+    '    [ -e "$f" ] || continue',
+    "    n=${f%.crt}; n=${n##*.}",
+    '    case "$n" in *[!0-9]*) continue ;; esac',
+    '    [ "$n" -le "$3" ] || rm -f "$f"',
+    "  done",
+    "}",
+];
+const installAnchorsFunction = [
+    "install_anchors() {",
+    "  split=$(mktemp -d)",
+    `  trap 'rm -rf "$split" "$ca"' EXIT`,
+    `  awk -v d="$split" '/-----BEGIN CERTIFICATE-----/ { n++; on = 1 } on { print > (d "/" n ".pem") } /-----END CERTIFICATE-----/ { on = 0; close(d "/" n ".pem") }' "$3"`,
+    "  count=0",
+    "  anchors=''",
+    '  while [ -e "$split/$((count + 1)).pem" ]; do',
+    "    count=$((count + 1))",
+    '    if [ "$count" -eq 1 ]; then name="$2.crt"; else name="$2.$count.crt"; fi',
+    '    install -m 0644 "$split/$count.pem" "$1/$name"',
+    '    anchors="$anchors $name"',
+    "  done",
+    '  rm -rf "$split"',
+    '  remove_anchors "$1" "$2" "$count"',
+    "}",
+];
+/** Both functions (install calls remove), as the create script carries them. */
+export const anchorShellFunctions: readonly string[] = [...removeAnchorsFunction, ...installAnchorsFunction];
+
 function trustStoreCase(anchorName: string, action: "install" | "remove"): string[] {
     const lines = ['case "$family" in'];
     for (const [family, store] of Object.entries(osTrustStores)) {
-        const anchor = shellQuote(`${store.dir}/${anchorName}.crt`);
+        const dir = shellQuote(store.dir);
+        const anchor = shellQuote(anchorName);
         lines.push(
             `  ${family})`,
-            action === "install"
-                ? `    mkdir -p ${shellQuote(store.dir)} && install -m 0644 "$ca" ${anchor}`
-                : `    rm -f ${anchor}`,
+            ...(action === "install"
+                ? [`    mkdir -p ${dir}`, `    install_anchors ${dir} ${anchor} "$ca"`]
+                : [`    remove_anchors ${dir} ${anchor} 0`]),
             `    ${store.update} >/dev/null`,
-            `    echo "${action === "install" ? "installed" : "removed"} ${anchorName}.crt ${action === "install" ? "in" : "from"} the ${family} trust store" ;;`,
+            action === "install"
+                ? `    echo "installed${"$"}anchors in the ${family} trust store (${store.dir})" ;;`
+                : `    echo "removed ${anchorName}.crt and its numbered anchors from the ${family} trust store" ;;`,
         );
     }
     lines.push(
@@ -83,11 +135,19 @@ function trustStoreCase(anchorName: string, action: "install" | "remove"): strin
     return lines;
 }
 
-/** Installs the CA (stdin) in the OS trust store; delete removes exactly that anchor. Pure. */
+/**
+ * Installs the CA bundle (stdin) in the OS trust store, one anchor file a certificate (see {@link anchorFileName});
+ * delete removes exactly that anchor's files. Pure.
+ */
 export function osTrustScripts(anchorName: string, family: OsFamily): { create: string; delete: string } {
     return {
-        create: script(...readCa, ...familyLines(family), ...trustStoreCase(anchorName, "install")),
-        delete: script(...familyLines(family), ...trustStoreCase(anchorName, "remove")),
+        create: script(
+            ...readCa,
+            ...familyLines(family),
+            ...anchorShellFunctions,
+            ...trustStoreCase(anchorName, "install"),
+        ),
+        delete: script(...familyLines(family), ...removeAnchorsFunction, ...trustStoreCase(anchorName, "remove")),
     };
 }
 

@@ -5,11 +5,12 @@
 
 import { describe, it, before, after } from "node:test";
 import * as assert from "node:assert/strict";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { CaState, RegistryCredential } from "../../components";
 import { projectRoot } from "../support/engine";
-import { freshLabHosts, mustRun, onHost } from "../support/lab";
+import { freshLabHosts, labUp, mustRun, onHost } from "../support/lab";
 import { makeLabPki } from "../support/labPki";
 import { servedCaFingerprint as servedFingerprint } from "../support/registryChecks";
 import { devStackConfig, JsonRun, mustSucceed, ProjectStack, takeLabFromDevStack } from "../support/stack";
@@ -17,7 +18,9 @@ import { devStackConfig, JsonRun, mustSucceed, ProjectStack, takeLabFromDevStack
 const stack = new ProjectStack("test-ca");
 const endpoint = "registry.lab:5443";
 const image = `${endpoint}/hello:1`;
-const anchor = "/usr/local/share/ca-certificates/airgap-registry-ca.crt";
+const anchorDir = "/usr/local/share/ca-certificates";
+/** The OS store's anchor files, one certificate each (`.crt`, then `.2.crt` during a rotation), read in that order. */
+const anchor = `${anchorDir}/airgap-registry-ca.crt $(ls ${anchorDir}/airgap-registry-ca.[0-9]*.crt 2>/dev/null)`;
 /** client-b trusts through every engine's directory, so each holds what the OS store holds. */
 const clientBFiles = [
     anchor,
@@ -45,12 +48,13 @@ const registryRoll = [
     `replace ${R.container}`,
     `replace ${R.command("registry-ready")}`,
 ];
-/** What a new trusted set changes on the clients: the CA files (in place) and each check (re-run). */
-const clientTrustChange = ["client-a", "client-b"].flatMap((c) => [
+/** What a new trusted set changes on a client: the CA files (in place) and the check (re-run). */
+const clientTrustChangeOn = (c: string) => [
     `update ${R.command(`trust-${c}-os-trust`)}`,
     `update ${R.command(`trust-${c}-certs-d-registry.lab-5443`)}`,
     `replace ${R.command(`trust-${c}-check`)}`,
-]);
+];
+const clientTrustChange = ["client-a", "client-b"].flatMap(clientTrustChangeOn);
 const generatedCa = (id: string) => [
     `create ${R.ca(`ca-${id}`)}`,
     `create ${R.key(`ca-${id}`)}`,
@@ -178,6 +182,14 @@ describe("day two through the real engine: renewal and CA rotation", { concurren
             assert.equal(both[i].length, 2, `${file} holds both CAs`);
             assert.equal(both[i][0], oldFingerprint, `${file} still holds the current CA first`);
         }
+        assert.deepEqual(
+            trustedFingerprints("client-b.lab", [
+                `${anchorDir}/airgap-registry-ca.crt`,
+                `${anchorDir}/airgap-registry-ca.2.crt`,
+            ]),
+            [[both[0][0]], [both[0][1]]],
+            "the OS store holds one CA a file (OpenSSL's hashed directory skips a file of two)",
+        );
         assert.equal(servedCaFingerprint(), oldFingerprint, "the current CA still signs the served certificate");
         assert.equal(pullOnClientB(), `${endpoint}/hello@${pushedDigest}`);
 
@@ -261,7 +273,34 @@ describe("day two through the real engine: renewal and CA rotation", { concurren
         stack.setSecret("nextCaKeyPem", byo.caKey);
         const next = { id: "byo" };
         stack.setConfig("caRotation", { step: "trust-next", next });
-        step("byo rotation 1 trust-next", [`create ${R.ca("ca-byo")}`, ...clientTrustChange]);
+
+        // A trust-next up that fails on a client (client-b down) is not done: the stack keeps the last caState,
+        // so serve-next is still refused; once client-b is back, the next up finishes client-b only.
+        const stateBefore = stack.output<CaState>("caState");
+        execFileSync("docker", ["stop", "-t", "1", "airgap-lab-client-b"], { stdio: "ignore" });
+        let failed: JsonRun;
+        try {
+            failed = stack.up();
+        } finally {
+            execFileSync("docker", ["start", "airgap-lab-client-b"], { stdio: "ignore" });
+        }
+        assert.notEqual(failed.status, 0, "trust-next must fail while client-b is down");
+        assert.match(failed.output, /airgap-registry-trust-client-b/, "the failure names client-b");
+        assert.ok(failed.changes.includes(`create ${R.ca("ca-byo")}`), "the next CA was created all the same");
+        assert.deepEqual(
+            stack.output<CaState>("caState"),
+            stateBefore,
+            "the failed up did not record trust-next as done",
+        );
+        stack.setConfig("caRotation", { step: "serve-next", next });
+        refused(
+            "serve-next after a trust-next that failed on client-b",
+            /`caRotation\.step` is "serve-next" but the clients do not trust CA "byo" yet/,
+        );
+        cfg = labUp(); // client-b's sshd is up again (same host key)
+        stack.setConfig("caRotation", { step: "trust-next", next });
+        step("byo rotation 1 trust-next, client-b back", clientTrustChangeOn("client-b"));
+        assert.equal(stack.output<CaState>("caState").step, "trust-next", "now every client trusts both");
         assert.equal(trustedFingerprints("client-b.lab", [anchor])[0].length, 2);
         assert.equal(pullOnClientB(), `${endpoint}/hello@${pushedDigest}`);
 

@@ -14,6 +14,7 @@ import {
     factsScript,
     hostsScripts,
     mergeDaemonJson,
+    osTrustScripts,
     parseHostFacts,
     renderHtpasswd,
     renderRegistryConfig,
@@ -64,7 +65,7 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
         for (const c of ["client-a.lab", "client-b.lab", "outsider.lab"]) {
             run(
                 c,
-                "rm -rf /etc/docker/certs.d/registry.lab:5443 /usr/local/share/ca-certificates/airgap-registry-ca.crt && update-ca-certificates --fresh >/dev/null 2>&1; docker logout registry.lab:5443 >/dev/null 2>&1 || true; docker rmi -f registry.lab:5443/hello:1 >/dev/null 2>&1 || true",
+                "rm -rf /etc/docker/certs.d/registry.lab:5443 /usr/local/share/ca-certificates/airgap-registry-ca*.crt && update-ca-certificates --fresh >/dev/null 2>&1; docker logout registry.lab:5443 >/dev/null 2>&1 || true; docker rmi -f registry.lab:5443/hello:1 >/dev/null 2>&1 || true",
             );
         }
     });
@@ -224,6 +225,47 @@ describe("rendered scripts on real lab hosts", { concurrency: false }, () => {
             /localhost:5443/,
             "docker forgot the login: the password is not left in root's docker config",
         );
+    });
+
+    it("OS trust store: a two-CA bundle is one anchor file a CA, both in OpenSSL's hashed directory; a shorter bundle and the delete take exactly the extra files away", () => {
+        // outsider.lab trusts neither lab CA elsewhere. Both CAs have the same subject, as a rotation's may.
+        const next = makeLabPki("registry.lab");
+        const leaf = (pemChain: string) => pemChain.slice(0, pemChain.indexOf("-----END CERTIFICATE-----") + 26);
+        const store = "/usr/local/share/ca-certificates";
+        const scripts = osTrustScripts("airgap-registry-ca", "auto");
+        const anchors = () =>
+            run("outsider.lab", `ls ${store} | grep '^airgap-registry-ca' || true`).trim().split("\n").filter(Boolean);
+        // Verified with the hashed directory only, as TLS clients that use CApath see it. A failure must be the
+        // missing issuer, not anything else.
+        const verify = (pemChain: string) => {
+            const r = onHost(
+                cfg,
+                "outsider.lab",
+                "openssl verify -no-CAfile -CApath /etc/ssl/certs /dev/stdin 2>&1",
+                leaf(pemChain),
+            );
+            return r.code === 0 && /: OK$/m.test(r.stdout)
+                ? "trusted"
+                : /unable to get local issuer certificate/.test(r.stdout)
+                  ? "untrusted"
+                  : `verify failed otherwise: ${r.stdout}`;
+        };
+        assert.equal(verify(chain), "untrusted", "negative twin: not trusted before");
+
+        const both = run("outsider.lab", scripts.create, ca + next.ca);
+        assert.match(both, /installed airgap-registry-ca\.crt airgap-registry-ca\.2\.crt in the debian trust store/);
+        assert.deepEqual(anchors(), ["airgap-registry-ca.2.crt", "airgap-registry-ca.crt"]);
+        assert.equal(verify(chain), "trusted", "the current CA is in the hashed directory");
+        assert.equal(verify(next.chain), "trusted", "and so is the next one");
+
+        run("outsider.lab", scripts.create, next.ca);
+        assert.deepEqual(anchors(), ["airgap-registry-ca.crt"], "the second anchor is gone");
+        assert.equal(verify(chain), "untrusted", "the retired CA is no longer trusted");
+        assert.equal(verify(next.chain), "trusted");
+
+        run("outsider.lab", scripts.delete);
+        assert.deepEqual(anchors(), []);
+        assert.equal(verify(next.chain), "untrusted", "nothing of ours left in the store");
     });
 
     it("containerd trusts the registry through its hosts directory alone (no OS trust store), and stops after delete", () => {

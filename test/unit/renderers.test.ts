@@ -4,6 +4,10 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as YAML from "yaml";
 import * as bcrypt from "bcryptjs";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { shellcheck } from "../support/shellcheck";
 import {
     desiredDaemonKeys,
@@ -19,6 +23,8 @@ import {
     hostsScripts,
     hostsLines,
     trustCheckScript,
+    anchorFileName,
+    anchorShellFunctions,
 } from "../../components/internal";
 import {
     daemonJsonScripts,
@@ -165,22 +171,64 @@ describe("htpasswd", () => {
 });
 
 describe("trust scripts", () => {
-    it("Debian family: /usr/local/share/ca-certificates + update-ca-certificates", () => {
+    it("Debian family: /usr/local/share/ca-certificates + update-ca-certificates, one anchor file a certificate", () => {
         const s = osTrustScripts("airgap-registry-ca", "debian");
         assert.match(s.create, /^family=debian$/m);
-        assert.match(
-            s.create,
-            /install -m 0644 "\$ca" '\/usr\/local\/share\/ca-certificates\/airgap-registry-ca\.crt'/,
-        );
+        assert.match(s.create, /install_anchors '\/usr\/local\/share\/ca-certificates' 'airgap-registry-ca' "\$ca"/);
         assert.match(s.create, /update-ca-certificates/);
-        assert.match(s.delete, /rm -f '\/usr\/local\/share\/ca-certificates\/airgap-registry-ca\.crt'/);
+        assert.match(s.delete, /remove_anchors '\/usr\/local\/share\/ca-certificates' 'airgap-registry-ca' 0/);
     });
     it("RHEL family: /etc/pki/ca-trust/source/anchors + update-ca-trust", () => {
         const s = osTrustScripts("airgap-registry-ca", "rhel");
         assert.match(s.create, /^family=rhel$/m);
-        assert.match(s.create, /'\/etc\/pki\/ca-trust\/source\/anchors\/airgap-registry-ca\.crt'/);
+        assert.match(s.create, /install_anchors '\/etc\/pki\/ca-trust\/source\/anchors' 'airgap-registry-ca' "\$ca"/);
         assert.match(s.create, /update-ca-trust extract/);
-        assert.match(s.delete, /rm -f '\/etc\/pki\/ca-trust\/source\/anchors\/airgap-registry-ca\.crt'/);
+        assert.match(s.delete, /remove_anchors '\/etc\/pki\/ca-trust\/source\/anchors' 'airgap-registry-ca' 0/);
+    });
+    it("anchor files: <anchor>.crt for the first certificate, <anchor>.<n>.crt after it", () => {
+        assert.equal(anchorFileName("airgap-registry-ca", 1), "airgap-registry-ca.crt");
+        assert.equal(anchorFileName("airgap-registry-ca", 2), "airgap-registry-ca.2.crt");
+    });
+    it("install_anchors/remove_anchors (run in sh): a two-CA bundle is two files, a shorter one removes the extra, 0 removes all", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "anchors-"));
+        try {
+            const store = path.join(dir, "store");
+            fs.mkdirSync(store);
+            const pem = (n: number) => `-----BEGIN CERTIFICATE-----\nQ0Et${n}\n-----END CERTIFICATE-----\n`;
+            fs.writeFileSync(path.join(store, "other.crt"), pem(9));
+            fs.writeFileSync(path.join(store, "airgap-registry-ca.x.crt"), pem(8)); // not a numbered anchor
+            const run = (body: string) =>
+                execFileSync("sh", ["-eu", "-c", [...anchorShellFunctions, body].join("\n")], {
+                    encoding: "utf8",
+                    env: { ...process.env, STORE: store, BUNDLE: path.join(dir, "bundle.pem") },
+                });
+            const files = () => fs.readdirSync(store).sort();
+            const read = (f: string) => fs.readFileSync(path.join(store, f), "utf8");
+
+            fs.writeFileSync(path.join(dir, "bundle.pem"), pem(1) + "\n" + pem(2));
+            assert.equal(
+                run('ca=""; install_anchors "$STORE" airgap-registry-ca "$BUNDLE"; echo "$anchors"'),
+                " airgap-registry-ca.crt airgap-registry-ca.2.crt\n",
+            );
+            assert.deepEqual(files(), [
+                "airgap-registry-ca.2.crt",
+                "airgap-registry-ca.crt",
+                "airgap-registry-ca.x.crt",
+                "other.crt",
+            ]);
+            assert.equal(read("airgap-registry-ca.crt"), pem(1));
+            assert.equal(read("airgap-registry-ca.2.crt"), pem(2));
+
+            fs.writeFileSync(path.join(dir, "bundle.pem"), pem(2));
+            run('ca=""; install_anchors "$STORE" airgap-registry-ca "$BUNDLE"');
+            assert.deepEqual(files(), ["airgap-registry-ca.crt", "airgap-registry-ca.x.crt", "other.crt"]);
+            assert.equal(read("airgap-registry-ca.crt"), pem(2));
+
+            run('remove_anchors "$STORE" airgap-registry-ca 0');
+            assert.deepEqual(files(), ["airgap-registry-ca.x.crt", "other.crt"], "only the anchor's own files go");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
     it("auto reads /etc/os-release", () => {
         assert.match(osTrustScripts("a", "auto").create, /\. \/etc\/os-release/);
