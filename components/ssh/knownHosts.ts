@@ -47,34 +47,60 @@ export function hostKeyProblem(line: string): string | undefined {
     return rest.length > 0 && rest[0].startsWith("@") ? "is malformed" : undefined;
 }
 
+/** What a known_hosts file holds, as far as pinning goes. */
+export interface KnownHosts {
+    /** Plain and hashed host-key lines. */
+    readonly entries: KnownHostsEntry[];
+    /** Keys of `@revoked` lines: never pinned, whichever host they name. */
+    readonly revoked: KnownHostsEntry[];
+    /** `@cert-authority` lines: skipped (a connection is pinned to the host's own key, not to a CA). */
+    readonly authorities: KnownHostsEntry[];
+    /** Lines that are not usable, with their numbers. */
+    readonly problems: string[];
+}
+
 /**
- * Parses a known_hosts file. Comments and blank lines are skipped; `@revoked` and
- * `@cert-authority` lines are reported as problems (not supported for pinning).
+ * Parses a known_hosts file. Comments and blank lines are skipped; `@revoked` keys are kept apart (never pinned),
+ * `@cert-authority` lines are kept apart and not used for pinning; any other `@` marker and a malformed line is a
+ * problem.
  */
-export function parseKnownHosts(text: string): { entries: KnownHostsEntry[]; problems: string[] } {
-    const entries: KnownHostsEntry[] = [];
-    const problems: string[] = [];
+export function parseKnownHosts(text: string): KnownHosts {
+    const parsed: KnownHosts = { entries: [], revoked: [], authorities: [], problems: [] };
     text.split("\n").forEach((raw, i) => {
         const line = raw.trim();
         if (line === "" || line.startsWith("#")) return;
-        const fields = line.split(/\s+/);
+        let fields = line.split(/\s+/);
+        let into = parsed.entries;
         if (fields[0].startsWith("@")) {
-            problems.push(`line ${i + 1}: the ${fields[0]} marker is not supported`);
-            return;
+            if (fields[0] === "@revoked") into = parsed.revoked;
+            else if (fields[0] === "@cert-authority") into = parsed.authorities;
+            else {
+                parsed.problems.push(`line ${i + 1}: unknown marker ${fields[0]}`);
+                return;
+            }
+            fields = fields.slice(1);
         }
         if (fields.length < 3) {
-            problems.push(`line ${i + 1}: expected \`<hosts> <type> <base64>\``);
+            parsed.problems.push(
+                `line ${i + 1}: expected \`${into === parsed.entries ? "" : "<marker> "}<hosts> <type> <base64>\``,
+            );
             return;
         }
         const key = `${fields[1]} ${fields[2]}`;
         const problem = hostKeyProblem(key);
         if (problem !== undefined) {
-            problems.push(`line ${i + 1}: ${problem}`);
+            parsed.problems.push(`line ${i + 1}: ${problem}`);
             return;
         }
-        entries.push({ hosts: fields[0].split(","), key, line: i + 1 });
+        into.push({ hosts: fields[0].split(","), key, line: i + 1 });
     });
-    return { entries, problems };
+    return parsed;
+}
+
+/** The `@revoked` line that revokes `key`, if any (revocation applies to the key, whatever host it names). */
+export function revokedLine(known: Pick<KnownHosts, "revoked">, key: string): number | undefined {
+    const [type, blob] = key.trim().split(/\s+/);
+    return known.revoked.find((r) => r.key === `${type} ${blob}`)?.line;
 }
 
 function patternMatches(pattern: string, name: string): boolean {
@@ -95,16 +121,28 @@ function patternMatches(pattern: string, name: string): boolean {
     return re.test(name);
 }
 
-/** The keys known_hosts holds for a host (negated patterns exclude, as in OpenSSH). */
-export function keysForHost(entries: readonly KnownHostsEntry[], address: string, port: number): string[] {
+/** The entries that name a host (negated patterns exclude, as in OpenSSH). */
+export function entriesForHost(entries: readonly KnownHostsEntry[], address: string, port: number): KnownHostsEntry[] {
     const name = knownHostsName(address, port);
-    return entries
-        .filter((e) => {
-            const negated = e.hosts.filter((h) => h.startsWith("!"));
-            if (negated.some((h) => patternMatches(h.slice(1), name))) return false;
-            return e.hosts.filter((h) => !h.startsWith("!")).some((h) => patternMatches(h, name));
-        })
-        .map((e) => e.key);
+    return entries.filter((e) => {
+        const negated = e.hosts.filter((h) => h.startsWith("!"));
+        if (negated.some((h) => patternMatches(h.slice(1), name))) return false;
+        return e.hosts.filter((h) => !h.startsWith("!")).some((h) => patternMatches(h, name));
+    });
+}
+
+function isEntryList(known: readonly KnownHostsEntry[] | KnownHosts): known is readonly KnownHostsEntry[] {
+    return Array.isArray(known);
+}
+
+/**
+ * The keys known_hosts holds for a host: a plain entry list, or a parsed file, whose `@revoked` keys are left out.
+ */
+export function keysForHost(known: readonly KnownHostsEntry[] | KnownHosts, address: string, port: number): string[] {
+    if (isEntryList(known)) return entriesForHost(known, address, port).map((e) => e.key);
+    return entriesForHost(known.entries, address, port)
+        .map((e) => e.key)
+        .filter((k) => revokedLine(known, k) === undefined);
 }
 
 /** The key to pin a connection to: the most preferred type among a host's keys. */

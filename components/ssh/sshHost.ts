@@ -9,7 +9,15 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { checkAddress, checkFileExists, checkPort, fieldPath } from "../validation";
-import { hostKeyProblem, keysForHost, knownHostsName, parseKnownHosts, preferredHostKey } from "./knownHosts";
+import {
+    entriesForHost,
+    hostKeyProblem,
+    keysForHost,
+    knownHostsName,
+    parseKnownHosts,
+    preferredHostKey,
+    revokedLine,
+} from "./knownHosts";
 
 /** One SSH hop: how the operator's machine reaches a host or a bastion. */
 export interface SshEndpointArgs {
@@ -105,16 +113,30 @@ function checkHostKey(field: string, endpoint: SshEndpointArgs): string[] {
         const missing = checkFileExists(fieldPath(field, "knownHostsPath"), file);
         if (missing.length > 0) return [...problems, ...missing];
         const parsed = parseKnownHosts(fs.readFileSync(file, "utf8"));
-        problems.push(...parsed.problems.map((p) => `\`${fieldPath(field, "knownHostsPath")}\` ${file}: ${p}`));
+        const at = `\`${fieldPath(field, "knownHostsPath")}\` ${file}`;
+        problems.push(...parsed.problems.map((p) => `${at}: ${p}`));
         const port = endpoint.sshPort ?? 22;
-        if (
-            parsed.problems.length === 0 &&
-            endpoint.hostKey === undefined &&
-            keysForHost(parsed.entries, endpoint.address, port).length === 0
-        ) {
-            problems.push(
-                `\`${fieldPath(field, "knownHostsPath")}\` ${file} has no key for ${knownHostsName(endpoint.address, port)}: ${howToGetKey(endpoint)}`,
-            );
+        const name = knownHostsName(endpoint.address, port);
+        if (parsed.problems.length === 0 && endpoint.hostKey === undefined) {
+            const listed = entriesForHost(parsed.entries, endpoint.address, port);
+            if (listed.length === 0) {
+                const byCa = entriesForHost(parsed.authorities, endpoint.address, port).map((e) => e.line);
+                problems.push(
+                    byCa.length > 0
+                        ? `${at} has only a @cert-authority line for ${name} (line ${byCa.join(", ")}): connections are pinned to the host's own key, add it; ${howToGetKey(endpoint)}`
+                        : `${at} has no key for ${name}: ${howToGetKey(endpoint)}`,
+                );
+            } else if (keysForHost(parsed, endpoint.address, port).length === 0) {
+                problems.push(
+                    `${at}: every key for ${name} is marked @revoked (lines ${listed.map((e) => revokedLine(parsed, e.key)).join(", ")}): the host needs a new key, pinned here; ${howToGetKey(endpoint)}`,
+                );
+            }
+        }
+        if (parsed.problems.length === 0 && endpoint.hostKey !== undefined && typeof endpoint.hostKey === "string") {
+            const line = revokedLine(parsed, endpoint.hostKey);
+            if (line !== undefined) {
+                problems.push(`\`${fieldPath(field, "hostKey")}\` is marked @revoked in ${file} (line ${line})`);
+            }
         }
     }
     return problems;
@@ -127,7 +149,7 @@ function checkHostKey(field: string, endpoint: SshEndpointArgs): string[] {
 export function pinnedHostKey(endpoint: SshEndpointArgs): string {
     if (endpoint.hostKey !== undefined) return endpoint.hostKey.trim().split(/\s+/).slice(0, 2).join(" ");
     const parsed = parseKnownHosts(fs.readFileSync(expandHome(endpoint.knownHostsPath as string), "utf8"));
-    const key = preferredHostKey(keysForHost(parsed.entries, endpoint.address, endpoint.sshPort ?? 22));
+    const key = preferredHostKey(keysForHost(parsed, endpoint.address, endpoint.sshPort ?? 22));
     if (key === undefined) throw new Error(`no host key for ${endpoint.address}`);
     return key;
 }

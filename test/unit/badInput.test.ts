@@ -219,6 +219,34 @@ describe("bad input fails before anything is registered, naming the field", () =
             /`host\.knownHostsPath` .*other-host has no key for \[10\.10\.0\.2\]:2200: get it with `ssh-keyscan -p 2200 10\.10\.0\.2`/,
         ],
         [
+            "a host known only through a @cert-authority line",
+            (a) => {
+                a.host.knownHostsPath = writeKnownHosts("by-ca", `@cert-authority *.lab,10.10.0.* ${fixtureHostKey}\n`);
+            },
+            /`host\.knownHostsPath` .*by-ca has only a @cert-authority line for 10\.10\.0\.2 \(line 1\): connections are pinned to the host's own key, add it; get it with `ssh-keyscan 10\.10\.0\.2`/,
+        ],
+        [
+            "a host whose every key is @revoked",
+            (a) => {
+                a.host.knownHostsPath = writeKnownHosts(
+                    "revoked",
+                    `10.10.0.2 ${fixtureHostKey}\n@revoked * ${fixtureHostKey}\n`,
+                );
+            },
+            /`host\.knownHostsPath` .*revoked: every key for 10\.10\.0\.2 is marked @revoked \(lines 2\)/,
+        ],
+        [
+            "a pinned hostKey that the known_hosts file revokes",
+            (a) => {
+                a.clients[0].hostKey = fixtureHostKey;
+                a.clients[0].knownHostsPath = writeKnownHosts(
+                    "revokes-pin",
+                    `@revoked client-a.lab ${fixtureHostKey}\n`,
+                );
+            },
+            /`clients\[0\]\.hostKey` is marked @revoked in .*revokes-pin \(line 1\)/,
+        ],
+        [
             "the docker-provider runtime with only a hostKey",
             (a) => {
                 delete a.host.knownHostsPath;

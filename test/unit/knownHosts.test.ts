@@ -9,6 +9,7 @@ import {
     knownHostsName,
     parseKnownHosts,
     preferredHostKey,
+    revokedLine,
 } from "../../components/ssh/knownHosts";
 import { fixtureHostKey } from "../support/fixtures";
 
@@ -64,16 +65,37 @@ describe("known hosts", () => {
         assert.deepEqual(keysForHost(entries, "secret.site", 22), [], "negated pattern");
         assert.deepEqual(keysForHost(entries, "registry.lab", 2222), []);
     });
-    it("reports malformed lines and unsupported markers by line number", () => {
+    it("reports malformed lines and unknown markers by line number", () => {
         const { entries, problems } = parseKnownHosts(
-            `host ssh-ed25519\n@cert-authority * ${fixtureHostKey}\nok ${fixtureHostKey}\nx ssh-foo AAAA\n`,
+            `host ssh-ed25519\n@markme * ${fixtureHostKey}\nok ${fixtureHostKey}\nx ssh-foo AAAA\n@revoked *\n`,
         );
         assert.deepEqual(problems, [
             "line 1: expected `<hosts> <type> <base64>`",
-            "line 2: the @cert-authority marker is not supported",
+            "line 2: unknown marker @markme",
             'line 4: has an unsupported key type "ssh-foo" (supported: ssh-ed25519, ecdsa-sha2-nistp521, ecdsa-sha2-nistp384, ecdsa-sha2-nistp256, ssh-rsa)',
+            "line 5: expected `<marker> <hosts> <type> <base64>`",
         ]);
         assert.equal(entries.length, 1);
+    });
+    it("@cert-authority lines are kept apart, never pinned; @revoked keys are never pinned, whatever host they name", () => {
+        const known = parseKnownHosts(
+            `@cert-authority *.site ${ecdsa}\nnode-1.site ${fixtureHostKey}\nnode-1.site,node-2.site ${ecdsa}\n@revoked other.site ${fixtureHostKey}\n`,
+        );
+        assert.deepEqual(known.problems, []);
+        assert.deepEqual(
+            known.authorities.map((a) => a.line),
+            [1],
+        );
+        assert.deepEqual(
+            keysForHost(known.entries, "node-1.site", 22),
+            [fixtureHostKey, ecdsa],
+            "entry list: as written",
+        );
+        assert.deepEqual(keysForHost(known, "node-1.site", 22), [ecdsa], "the parsed file leaves the revoked key out");
+        assert.deepEqual(keysForHost(known, "node-2.site", 22), [ecdsa]);
+        assert.deepEqual(keysForHost(known, "node-3.site", 22), [], "a @cert-authority line pins nothing");
+        assert.equal(revokedLine(known, `${fixtureHostKey} comment`), 4);
+        assert.equal(revokedLine(known, ecdsa), undefined);
     });
     it("pins the most preferred key type a host has", () => {
         assert.equal(preferredHostKey([ecdsa, fixtureHostKey]), fixtureHostKey);
