@@ -26,6 +26,11 @@ export interface BenchRow {
     readonly bytesToRegistryNoopUp: number;
     /** Where the fresh up's CPU went on this machine, in CPU seconds. */
     readonly cpuFreshUp: CpuSplit;
+    /**
+     * Phases that failed (`destroy: <the engine's first error line>`); their seconds are the time to the failure.
+     * A failed destroy is run once more so the next count starts from nothing (`destroy (retry)` if that failed too).
+     */
+    readonly failures: string[];
 }
 
 /** The timed columns, in table order. */
@@ -56,15 +61,25 @@ export function renderBenchTable(rows: readonly BenchRow[]): string {
         const r = ratio(value, baseValue);
         return r === "-" ? `${text} (-)` : `${text} (${r}x)`;
     };
+    const failed = (r: BenchRow, c: (typeof timedColumns)[number]) => r.failures.some((f) => f.startsWith(`${c}:`));
     const lines = rows.map((r) => [
         String(r.clients),
-        ...timedColumns.map((c) => cell(r[c], base[c], r[c].toFixed(1))),
+        ...timedColumns.map((c) =>
+            failed(r, c) ? `FAILED after ${r[c].toFixed(1)}` : cell(r[c], base[c], r[c].toFixed(1)),
+        ),
         cell(r.sshFreshUp, base.sshFreshUp),
         cell(r.sshNoopUp, base.sshNoopUp),
         String(r.sshRefused),
         cell(r.bytesToRegistryNoopUp, base.bytesToRegistryNoopUp),
     ]);
-    return markdownTable(header, lines);
+    const failures = rows.flatMap((r) => r.failures.map((f) => `- ${r.clients} clients: ${f}`));
+    return markdownTable(header, lines) + (failures.length > 0 ? `\nFailures:\n${failures.join("\n")}\n` : "");
+}
+
+/** A phase's first error line: the engine's diagnostic naming the resource, not the whole output. Pure. */
+export function firstErrorLine(message: string): string {
+    const lines = message.split("\n").map((l) => l.trim());
+    return lines.find((l) => /^error: /.test(l)) ?? lines.find((l) => l !== "") ?? message;
 }
 
 /** The CPU parts of {@link CpuSplit}, in table order. */

@@ -16,4 +16,6 @@ const out =
     path.join(projectRoot, "bench-results", `client-scaling-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
 const parallelOption = option("--parallel");
 const parallel = parallelOption === undefined ? undefined : parseParallel(parallelOption);
-runClientScaling({ counts, out, parallel });
+const rows = runClientScaling({ counts, out, parallel });
+// The report is written either way; a phase that failed makes the run fail.
+if (rows.some((r) => r.failures.length > 0)) process.exitCode = 1;

@@ -11,7 +11,7 @@ import * as path from "path";
 import { projectRoot } from "../test/support/engine";
 import { freshLabHosts } from "../test/support/lab";
 import { devStackConfig, mustSucceed, ProjectStack, takeLabFromDevStack } from "../test/support/stack";
-import { BenchRow, renderBenchTable, renderCpuTable } from "./benchTable";
+import { BenchRow, firstErrorLine, renderBenchTable, renderCpuTable } from "./benchTable";
 import { cpuSplit, sampleCpu } from "./cpuUsage";
 import { stepKinds, stepSpans } from "./stepTimes";
 
@@ -73,9 +73,14 @@ function benchConfig(count: number): Record<string, unknown> {
     return config;
 }
 
-function timed(what: string, run: () => void): number {
+/** Runs a phase and times it; a failure is recorded in `failures` (as `phase: error`), not thrown. */
+function timed(phase: string, failures: string[], run: () => void): number {
     const start = process.hrtime.bigint();
-    run();
+    try {
+        run();
+    } catch (e) {
+        failures.push(`${phase}: ${firstErrorLine(e instanceof Error ? e.message : String(e))}`);
+    }
     return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
@@ -100,8 +105,9 @@ export function runClientScaling(options: ClientScalingOptions): BenchRow[] {
             const lab = { clients: clientNames, registryHost: "airgap-lab-registry", bastion: "airgap-lab-bastion" };
             const labContainers = [...clientNames, lab.registryHost, lab.bastion];
             let freshOutput = "";
+            const failures: string[] = [];
             const cpuBefore = sampleCpu(labContainers);
-            const freshUp = timed("fresh up", () => {
+            const freshUp = timed("freshUp", failures, () => {
                 freshOutput = mustSucceed(stack.up(...parallel), `${count} clients: fresh up`).output;
             });
             const cpuFreshUp = cpuSplit(cpuBefore, sampleCpu(labContainers), lab);
@@ -118,12 +124,12 @@ export function runClientScaling(options: ClientScalingOptions): BenchRow[] {
                     .join("; ")}`,
             );
             const sshFreshUp = accepted() - sshBefore;
-            const noopPreview = timed("no-op preview", () =>
+            const noopPreview = timed("noopPreview", failures, () =>
                 mustSucceed(stack.preview("--expect-no-changes"), `${count} clients: no-change preview`),
             );
             sshBefore = accepted();
             const rxBefore = registryRxBytes();
-            const noopUp = timed("no-op up", () => {
+            const noopUp = timed("noopUp", failures, () => {
                 const up = mustSucceed(stack.up(...parallel), `${count} clients: no-op up`);
                 if (up.changes.length > 0)
                     throw new Error(`${count} clients: the no-op up changed ${up.changes.join(", ")}`);
@@ -131,12 +137,19 @@ export function runClientScaling(options: ClientScalingOptions): BenchRow[] {
             const bytesToRegistryNoopUp = registryRxBytes() - rxBefore;
             const sshNoopUp = accepted() - sshBefore;
             stack.writeConfig(benchConfig(count + 1));
-            const addClientUp = timed("add-one-client up", () =>
+            const addClientUp = timed("addClientUp", failures, () =>
                 mustSucceed(stack.up(...parallel), `${count} clients: add-one-client up`),
             );
-            const destroy = timed("destroy", () =>
+            const destroy = timed("destroy", failures, () =>
                 mustSucceed(stack.destroy(...parallel), `${count} clients: destroy`),
             );
+            if (failures.some((f) => f.startsWith("destroy:"))) {
+                // Once more, so the next count starts from nothing; its time is not the destroy's.
+                timed("destroy (retry)", failures, () =>
+                    mustSucceed(stack.destroy(...parallel), `${count} clients: destroy, run again`),
+                );
+            }
+            for (const f of failures) log(`${count} clients: FAILED ${f}`);
             const row: BenchRow = {
                 clients: count,
                 freshUp,
@@ -149,6 +162,7 @@ export function runClientScaling(options: ClientScalingOptions): BenchRow[] {
                 sshRefused: refused() - refusedBefore,
                 bytesToRegistryNoopUp,
                 cpuFreshUp,
+                failures,
             };
             rows.push(row);
             log(`${count} clients: ${JSON.stringify(row)}`);

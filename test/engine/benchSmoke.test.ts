@@ -18,6 +18,7 @@ describe("the client-scaling bench, small", { concurrency: false }, () => {
             [2, 5],
         );
         for (const r of rows) {
+            assert.deepEqual(r.failures, [], `${r.clients} clients: no phase failed`);
             for (const c of timedColumns) assert.ok(r[c] > 0, `${r.clients} clients: ${c} was timed`);
             // Every client's trust steps connect through the bastion on a fresh up.
             assert.ok(r.sshFreshUp >= 3 * r.clients, `${r.clients} clients: ${r.sshFreshUp} connections on a fresh up`);

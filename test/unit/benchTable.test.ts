@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import {
     BenchRow,
+    firstErrorLine,
     parseClientCounts,
     parseParallel,
     ratio,
@@ -23,6 +24,7 @@ const row = (clients: number, k: number): BenchRow => ({
     sshRefused: 0,
     bytesToRegistryNoopUp: 1000 * k,
     cpuFreshUp: { total: 40 * k, clients: 5 * clients, registryHost: 6, bastion: 2 * k, deployer: 10 * k, other: 1 },
+    failures: [],
 });
 
 describe("bench table", () => {
@@ -33,6 +35,24 @@ describe("bench table", () => {
         assert.match(lines[2], /^\| 2 +\| 20\.0 \(1\.00x\) +\| 5\.0 \(1\.00x\)/);
         assert.match(lines[3], /^\| 50 +\| 30\.0 \(1\.50x\) +\| 7\.5 \(1\.50x\)/);
         assert.match(lines[3], /\| 0 \(-\) /, "a base of 0 has no ratio");
+    });
+    it("a failed phase shows as FAILED with its time, and the failures are listed under the table", () => {
+        const failed = { ...row(50, 1.5), failures: ["destroy: error: EOF: running rm", "destroy (retry): error: x"] };
+        const text = renderBenchTable([row(2, 1), failed]);
+        const lines = text.trim().split("\n");
+        assert.match(lines[3], /\| 15\.0 \(1\.50x\) +\| FAILED after 18\.0 +\|/, "add-1 fine, destroy failed");
+        assert.match(
+            text,
+            /\nFailures:\n- 50 clients: destroy: error: EOF: running rm\n- 50 clients: destroy \(retry\): error: x\n$/,
+        );
+        assert.doesNotMatch(renderBenchTable([row(2, 1)]), /FAILED|Failures/, "negative twin");
+    });
+    it("firstErrorLine: the engine's error line, else the first line", () => {
+        assert.equal(
+            firstErrorLine('50 clients: destroy failed (exit 1):\n  warning: w\n    error: EOF: running "rm":\n'),
+            'error: EOF: running "rm":',
+        );
+        assert.equal(firstErrorLine("\nsomething broke\nmore"), "something broke");
     });
     it("the CPU table: seconds per part, the clients' share per client, the deployer's ratio to the first row", () => {
         const lines = renderCpuTable([row(2, 1), row(50, 1.5)])
