@@ -6,7 +6,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { bundleContents } from "../bundle/bundleContents";
 import { verifyBundle } from "../bundle/manifest";
 import { HostPreparation, hostPreparationDefaults } from "../host/hostPreparation";
-import { caId, caResourceName, CaState, caStateOf, servingCa, trustBundle, trustedCas } from "../pki/caRotation";
+import {
+    caId,
+    caResourceName,
+    CaState,
+    CaStateAttempt,
+    caStateOf,
+    servingCa,
+    trustBundle,
+    trustedCas,
+} from "../pki/caRotation";
 import { CertificateAuthority, existingCaFields } from "../pki/certificateAuthority";
 import { RegistryCertificate } from "../pki/registryCertificate";
 import { expiryWarnings } from "../pki/expiry";
@@ -49,6 +58,11 @@ export class PrivateRegistry extends pulumi.ComponentResource {
      * once every client holds the trusted CAs and passed its check: an up that failed on a client keeps the last one.
      */
     public readonly caState: pulumi.Output<CaState>;
+    /**
+     * What this up set out to do (the states it started from and the one it planned), known whether or not it
+     * finishes: after an up that failed on a client the next one reads it, since `caState` was left unknown.
+     */
+    public readonly caStateAttempt: pulumi.Output<CaStateAttempt>;
     /** When the server certificate expires (RFC 3339). */
     public readonly serverCertificateNotAfter: pulumi.Output<string>;
     /** When the CA certificate expires (RFC 3339). */
@@ -199,6 +213,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         this.caState = pulumi
             .all(Object.values(clientTrusts).map((t) => t.trustedCaSha256))
             .apply(() => caStateOf(plan));
+        const from = args.previousCaState === undefined ? [] : [args.previousCaState].flat();
+        this.caStateAttempt = pulumi.output({ from, planned: caStateOf(plan) });
         if (args.caRotation !== undefined && args.previousCaState === undefined) {
             void pulumi.log.warn(
                 "`caRotation` is set but `previousCaState` is not: the order of rotation steps is not checked (pass the `caState` output of the last up, as the project's program does)",
@@ -248,6 +264,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             caCertificate: this.caCertificate,
             caFingerprintSha256: this.caFingerprintSha256,
             caState: this.caState,
+            caStateAttempt: this.caStateAttempt,
             serverCertificateNotAfter: this.serverCertificateNotAfter,
             caCertificateNotAfter: this.caCertificateNotAfter,
             credentials: this.credentials,

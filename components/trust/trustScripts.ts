@@ -8,9 +8,14 @@ import { await401Function, detectOsFamilyLines, pemFromStdinLines, script, shell
 /** OS family of a client; `auto` reads /etc/os-release on the client. */
 export type OsFamily = "debian" | "rhel" | "auto";
 
-/** Where each OS family keeps extra trust anchors, and how it rebuilds its bundle. */
+/**
+ * Where each OS family keeps extra trust anchors, and how it rebuilds its bundle. `update` runs with `$refresh` set
+ * to 1 when an anchor file was removed or rewritten with other content: Debian's `update-ca-certificates` rehashes
+ * /etc/ssl/certs only when an anchor is added, so it then needs `--fresh` (else the hashed directory keeps a link to
+ * the removed or old CA and lacks the new one); RHEL's `update-ca-trust extract` rebuilds everything every time.
+ */
 export const osTrustStores = {
-    debian: { dir: "/usr/local/share/ca-certificates", update: "update-ca-certificates" },
+    debian: { dir: "/usr/local/share/ca-certificates", update: "update-ca-certificates ${refresh:+--fresh}" },
     rhel: { dir: "/etc/pki/ca-trust/source/anchors", update: "update-ca-trust extract" },
 } as const;
 
@@ -80,15 +85,17 @@ export function anchorFileName(anchorName: string, n: number): string {
  *   {@link readCa}, whose temporary file its own cleanup keeps removing.
  * - `remove_anchors <dir> <anchor> <keep>`: removes the anchor's numbered files above `<keep>` (0: all, and
  *   `<anchor>.crt` too).
+ * Both set `$refresh` to 1 when they removed a file or gave an existing one other content.
  */
 const removeAnchorsFunction = [
+    "refresh=''",
     "remove_anchors() {",
-    '  if [ "$3" -eq 0 ]; then rm -f "$1/$2.crt"; fi',
+    '  if [ "$3" -eq 0 ] && [ -e "$1/$2.crt" ]; then rm -f "$1/$2.crt"; refresh=1; fi',
     '  for f in "$1/$2".[0-9]*.crt; do',
     '    [ -e "$f" ] || continue',
     "    n=${f%.crt}; n=${n##*.}",
     '    case "$n" in *[!0-9]*) continue ;; esac',
-    '    [ "$n" -le "$3" ] || rm -f "$f"',
+    '    if [ "$n" -gt "$3" ]; then rm -f "$f"; refresh=1; fi',
     "  done",
     "}",
 ];
@@ -102,6 +109,7 @@ const installAnchorsFunction = [
     '  while [ -e "$split/$((count + 1)).pem" ]; do',
     "    count=$((count + 1))",
     '    if [ "$count" -eq 1 ]; then name="$2.crt"; else name="$2.$count.crt"; fi',
+    '    if [ -e "$1/$name" ] && [ "$(cat "$split/$count.pem")" != "$(cat "$1/$name")" ]; then refresh=1; fi',
     '    install -m 0644 "$split/$count.pem" "$1/$name"',
     '    anchors="$anchors $name"',
     "  done",

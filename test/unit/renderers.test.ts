@@ -219,8 +219,18 @@ describe("trust scripts", () => {
             assert.equal(read("airgap-registry-ca.crt"), pem(1));
             assert.equal(read("airgap-registry-ca.2.crt"), pem(2));
 
+            const refreshAfter = (body: string) => run(`ca=""; ${body}; echo "refresh=$refresh"`).trim();
+            assert.equal(
+                refreshAfter('install_anchors "$STORE" airgap-registry-ca "$BUNDLE"'),
+                "refresh=",
+                "the same bundle again: nothing removed or rewritten, no full rebuild",
+            );
             fs.writeFileSync(path.join(dir, "bundle.pem"), pem(2));
-            run('ca=""; install_anchors "$STORE" airgap-registry-ca "$BUNDLE"');
+            assert.equal(
+                refreshAfter('install_anchors "$STORE" airgap-registry-ca "$BUNDLE"'),
+                "refresh=1",
+                "a file rewritten and one removed: the store is rebuilt in full",
+            );
             assert.deepEqual(files(), ["airgap-registry-ca.crt", "airgap-registry-ca.x.crt", "other.crt"]);
             assert.equal(read("airgap-registry-ca.crt"), pem(2));
 
