@@ -40,7 +40,11 @@ export interface ClientTrustArgs {
     readonly anchorName?: string;
     /** Check from the client that each endpoint answers 401 over verified TLS. Default `true`. */
     readonly verify?: boolean;
-    /** Resources the check waits for (the registry container). Default `[]`. */
+    /**
+     * Resources every step of this client waits for: PrivateRegistry passes its registry, so a client is changed only
+     * once the registry serves (and not at all when the registry's host failed), and the registry host's steps do not
+     * queue behind every client's for the engine's `--parallel` slots. Default `[]`.
+     */
     readonly waitFor?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -130,6 +134,7 @@ export class ClientTrust extends pulumi.ComponentResource {
         // replacement whose old delete removes what was written before, then the new create runs.
         const osFamily = args.osFamily ?? clientTrustDefaults.osFamily;
         const osScripts = osTrustScripts(anchor, osFamily);
+        const waitFor = pulumi.output(args.waitFor ?? []);
         const installed: command.remote.Command[] = [
             new command.remote.Command(
                 `${name}-os-trust`,
@@ -140,7 +145,7 @@ export class ClientTrust extends pulumi.ComponentResource {
                     stdin: ca,
                     triggers: [anchor, osFamily],
                 },
-                { parent: this, deleteBeforeReplace: true },
+                { parent: this, deleteBeforeReplace: true, dependsOn: waitFor },
             ),
         ];
         const dirs: string[] = [];
@@ -158,7 +163,7 @@ export class ClientTrust extends pulumi.ComponentResource {
                         stdin: ca,
                         triggers: [engines.join(",")],
                     },
-                    { parent: this, deleteBeforeReplace: true },
+                    { parent: this, deleteBeforeReplace: true, dependsOn: waitFor },
                 ),
             );
         }
@@ -168,7 +173,7 @@ export class ClientTrust extends pulumi.ComponentResource {
                 new command.remote.Command(
                     `${name}-hosts`,
                     { connection, create: scripts.create, delete: scripts.delete },
-                    { parent: this, deleteBeforeReplace: true },
+                    { parent: this, deleteBeforeReplace: true, dependsOn: waitFor },
                 ),
             );
         }
@@ -182,7 +187,7 @@ export class ClientTrust extends pulumi.ComponentResource {
                     create: trustCheckScript(args.clientName, args.endpoints),
                     triggers: [ca.apply((pem) => sha256Of(pem))],
                 },
-                { parent: this, dependsOn: pulumi.output(args.waitFor ?? []).apply((w) => [...installed, ...w]) },
+                { parent: this, dependsOn: waitFor.apply((w) => [...installed, ...w]) },
             );
             report = check.stdout;
         }

@@ -115,6 +115,16 @@ describe("the project's program through the real engine on the lab", { concurren
         assert.deepEqual(up.summary, { create: state.length }, "every resource in the state was created by this up");
         assert.equal(state.length, 36, "the stack, 5 components, 2 ClientTrusts, the docker provider and 27 resources");
         assert.equal(stack.output<string>("endpoint"), endpoint);
+        // Every step on a client waits for the registry's container: clients are changed once it serves.
+        const container = state.find((r) => r.type === "docker:index/container:Container");
+        assert.ok(container, "the registry container is in the state");
+        const clientSteps = stack
+            .resources()
+            .filter((r) => r.type === "command:remote:Command" && /::airgap-registry-trust-client-[ab]-/.test(r.urn));
+        assert.equal(clientSteps.length, 6, "os-trust, certs.d and check on each client");
+        for (const step of clientSteps) {
+            assert.ok(step.dependencies?.includes(container.urn), `${step.urn} waits for the registry container`);
+        }
         // The fingerprint output is the CA the registry really serves (last certificate of its chain).
         assert.equal(
             servedCaFingerprint(cfg, "client-a.lab", endpoint, "registry.lab"),

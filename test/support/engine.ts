@@ -71,9 +71,9 @@ export function stackResources(
     cwd: string,
     env: NodeJS.ProcessEnv,
     stack: string,
-): Array<{ type: string; urn: string }> {
+): Array<{ type: string; urn: string; dependencies?: string[] }> {
     const r = pulumi(cwd, env, "stack", "export", "--stack", stack);
     if (r.status !== 0) throw new Error(`pulumi stack export failed:\n${r.output}`);
     const state = JSON.parse(r.output.slice(r.output.indexOf("{")));
-    return (state.deployment?.resources ?? []) as Array<{ type: string; urn: string }>;
+    return (state.deployment?.resources ?? []) as Array<{ type: string; urn: string; dependencies?: string[] }>;
 }

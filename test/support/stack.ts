@@ -233,7 +233,7 @@ export class ProjectStack {
     }
 
     /** Resources in the stack's state. */
-    resources(): Array<{ type: string; urn: string }> {
+    resources(): Array<{ type: string; urn: string; dependencies?: string[] }> {
         return stackResources(projectRoot, this.env, this.name);
     }
 
