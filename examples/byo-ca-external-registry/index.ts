@@ -8,7 +8,7 @@ import * as command from "@pulumi/command";
 import { CertificateAuthority, ClientTrust, RegistryCertificate, SshEndpointArgs, SshHostArgs } from "airgap-registry";
 // The SSH connection the components use (pinned host key, bastion): from the internal subpath, which the package
 // documents as not a stable API; a program that takes it pins the package's version.
-import { sshConnection } from "airgap-registry/internal";
+import { checkSshHost, sshConnection } from "airgap-registry/internal";
 
 interface RegistryConfig {
     readonly address: string;
@@ -57,18 +57,23 @@ const serverCert = new RegistryCertificate("team-registry", {
     dnsNames: registry.names,
     ipAddresses: registry.ipAddresses ?? [],
     validityHours: config.getNumber("validityHours") ?? 2160,
-    earlyRenewalHours: 240,
+    earlyRenewalHours: config.getNumber("earlyRenewalHours") ?? 240,
 });
 
 // The hand-off: the chain and the key go on stdin (never on a command line), are split into the two files the
 // other team's registry reads, and its reload hook runs. Destroy removes the two files (the registry keeps serving
 // what it loaded until its team restarts it).
+// The components validate their own SSH args; this command is the program's, so it validates them the same way
+// (at preview, naming the field) before building the connection.
+const registrySsh = sshHost(registry);
+const sshProblems = checkSshHost("registry", registrySsh);
+if (sshProblems.length > 0) throw new Error(`invalid config:\n  - ${sshProblems.join("\n  - ")}`);
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const dir = q(registry.certDir);
 const handoff = new command.remote.Command(
     "team-registry-cert-handoff",
     {
-        connection: sshConnection(sshHost(registry)),
+        connection: sshConnection(registrySsh),
         create: [
             "set -eu",
             "umask 077",
