@@ -248,16 +248,23 @@ describe(
 
         it("before: the team's registry serves a certificate from another CA, and client-a fails on it", () => {
             startTeamRegistry(oldPki.chain, oldPki.serverKey);
-            assertUntrusted("before the program");
-            // The registry answers: on the registry host itself, with the old CA, it gives 401.
+            // Positive twin, on the registry host with the old CA: the registry answers 401 (polled: it just started).
             assert.match(
                 run(
                     "registry.lab",
-                    `curl -sS --cacert /dev/stdin -o /dev/null -w '%{http_code}' --resolve registry.lab:5443:127.0.0.1 https://${endpoint}/v2/`,
+                    [
+                        'ca=$(mktemp); cat > "$ca"',
+                        "for i in $(seq 30); do",
+                        `  code=$(curl -sS --cacert "$ca" -o /dev/null -w '%{http_code}' --resolve registry.lab:5443:127.0.0.1 https://${endpoint}/v2/ 2>/dev/null) && [ "$code" = 401 ] && break`,
+                        "  sleep 1",
+                        "done",
+                        'rm -f "$ca"; echo "$code"',
+                    ].join("\n"),
                     oldPki.ca,
-                ),
+                ).trim(),
                 /^401$/,
             );
+            assertUntrusted("before the program");
         });
 
         it("pulumi up: the BYO CA signs, the certificate is handed off and reloaded, client-a trusts it and checks it", () => {
