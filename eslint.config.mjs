@@ -4,7 +4,17 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-    { ignores: ["dist/**", "node_modules/**", ".lab/**", ".pulumi-state/**", "eslint.config.mjs"] },
+    {
+        ignores: [
+            "dist/**",
+            "node_modules/**",
+            ".lab/**",
+            ".pulumi-state/**",
+            "eslint.config.mjs",
+            // A separate program, type-checked against the packed package by test/engine/consumerExample.test.ts.
+            "examples/**",
+        ],
+    },
     ...tseslint.configs.recommendedTypeChecked,
     {
         languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -3,14 +3,18 @@
 # shellcheck (every rendered script is linted), curl and docker-registry (the distribution
 # registry 2.8 that serves the rendered config in test/integration). Needs root and Debian's package mirror.
 # Then the distribution registry 3.x binary that serves it too (scripts/registry-v3-binary.sh: built once from the
-# Go module proxy, cached; needs go).
+# Go module proxy, cached; needs go), and actionlint, the linter of .github/workflows (scripts/actionlint-binary.sh:
+# built once the same way).
 set -euo pipefail
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
-ensure_v3() { bash "$(dirname "$0")/registry-v3-binary.sh" >/dev/null; }
+ensure_v3() {
+  bash "$(dirname "$0")/registry-v3-binary.sh" >/dev/null
+  bash "$(dirname "$0")/actionlint-binary.sh" >/dev/null
+}
 [ ${#missing[@]} -eq 0 ] && { ensure_v3; exit 0; }
 echo "ensure-test-tools: installing ${missing[*]}" >&2
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
