@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: the scripts that source it use these
 # Shared settings of the lab scripts (sourced). Everything the lab creates is named airgap-lab-*.
 LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LAB_STATE="$LAB_ROOT/.lab"                      # per-lab state: SSH key, image tarballs, daemon log

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use when they are missing: openssl (PEM fixtures),
-# shellcheck (every rendered script is linted), curl and docker-registry (the distribution
+# the shellcheck binary (every rendered script is linted), curl and docker-registry (the distribution
 # registry 2.8 that serves the rendered config in test/integration). Needs root and Debian's package mirror.
 # Then the distribution registry 3.x binary that serves it too (scripts/registry-v3-binary.sh: built once from the
 # Go module proxy, cached; needs go), and actionlint, the linter of .github/workflows (scripts/actionlint-binary.sh:

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts that run Pulumi on the project's own stacks: a file backend and PULUMI_HOME
 # in the gitignored .pulumi-state/ (scripts/toolchain.sh installs the plugins there), the
 # lab-only passphrase, no update checks, no plugin downloads, and only the exact plugin versions
