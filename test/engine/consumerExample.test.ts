@@ -188,10 +188,11 @@ describe(
 
         it("the tarball holds the compiled components and their types, nothing else", () => {
             const unexpected = packedFiles.filter(
-                (f) => !/^(package\.json|README\.md|dist\/components\/.+\.(js|d\.ts))$/.test(f),
+                (f) => !/^(package\.json|README\.md|LICENSE|dist\/components\/.+\.(js|d\.ts))$/.test(f),
             );
             assert.deepEqual(unexpected, [], "no tests, program, sources, source maps or lab files");
             for (const f of [
+                "LICENSE",
                 "dist/components/index.js",
                 "dist/components/index.d.ts",
                 "dist/components/internal.js",
