@@ -19,7 +19,6 @@ export = async () => {
         caCertificate: registry.caCertificate,
         caFingerprintSha256: registry.caFingerprintSha256,
         caState: registry.caState,
-        caStateAttempt: registry.caStateAttempt,
         serverCertificateNotAfter: registry.serverCertificateNotAfter,
         caCertificateNotAfter: registry.caCertificateNotAfter,
         credentials: registry.credentials,

@@ -12,15 +12,8 @@ export type { PrivateRegistryArgs, RegistryClientArgs, RegistryHostArgs } from "
 
 export { CertificateAuthority, certificateAuthorityDefaults } from "./pki/certificateAuthority";
 export type { CertificateAuthorityArgs, ExistingCaArgs } from "./pki/certificateAuthority";
-export { caRotationSteps, defaultCaId, isCaState, isCaStateAttempt, unfinishedUpStates } from "./pki/caRotation";
-export type {
-    CaRotationArgs,
-    CaRotationStep,
-    CaState,
-    CaStateAttempt,
-    CaStateEntry,
-    SiteCaArgs,
-} from "./pki/caRotation";
+export { caRotationSteps, defaultCaId } from "./pki/caRotation";
+export type { CaRotationArgs, CaRotationStep, CaState, CaStateEntry, SiteCaArgs } from "./pki/caRotation";
 export { RegistryCertificate, registryCertificateDefaults } from "./pki/registryCertificate";
 export type { RegistryCertificateArgs, SigningCa } from "./pki/registryCertificate";
 export type { EcdsaCurve, KeyAlgorithm, KeySpec, RsaBits } from "./pki/keyAlgorithm";

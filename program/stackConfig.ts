@@ -110,7 +110,7 @@ export function toPrivateRegistryArgs(
     raw: RawStackConfig,
     projectDir: string,
     readProblems: readonly string[] = [],
-    previousCaState?: CaState | readonly CaState[],
+    previousCaState?: CaState,
 ): PrivateRegistryArgs {
     const problems: string[] = [...readProblems];
     const passwords = raw.passwords ?? {};

@@ -60,48 +60,6 @@ export interface CaState {
     readonly serving: string;
     /** The CAs every client trusts. */
     readonly trusted: readonly CaStateEntry[];
-    /** Set on the states {@link unfinishedUpStates} derives: the last up did not finish on every client. */
-    readonly unfinished?: boolean;
-}
-
-/**
- * What an up set out to do, recorded whether or not it finished (PrivateRegistry's `caStateAttempt`): the states it
- * started from and the state it planned. When the up did not finish (a client was down), `caState` is left unknown
- * and the next up reads this instead (see {@link unfinishedUpStates}).
- */
-export interface CaStateAttempt {
-    /** The state(s) the up started from: the last finished up's, or several after an unfinished one; none for a new stack. */
-    readonly from: readonly CaState[];
-    /** The state the up set out to reach. */
-    readonly planned: CaState;
-}
-
-/**
- * The states a site may be in after an up that did not finish: some clients got the planned trusted set, some kept
- * the one before, so only the CAs in both are trusted everywhere; and the registry serves a certificate of either
- * CA. One state per CA it may serve, each with only the CAs every client is sure to trust. Empty when the up
- * started from nothing (a new stack: nothing to keep). Pure.
- */
-export function unfinishedUpStates(attempt: CaStateAttempt): CaState[] {
-    if (attempt.from.length === 0) return [];
-    const same = (a: CaStateEntry) => (b: CaStateEntry) => a.id === b.id && a.digest === b.digest;
-    const trusted = attempt.planned.trusted.filter((e) => attempt.from.every((f) => f.trusted.some(same(e))));
-    const serving = [...new Set([...attempt.from.map((f) => f.serving), attempt.planned.serving])];
-    return serving.map((s) => ({ step: attempt.planned.step, serving: s, trusted, unfinished: true }));
-}
-
-/** Whether a value read back from the stack is a {@link CaState} (an unfinished up leaves it unknown). Pure. */
-export function isCaState(value: unknown): value is CaState {
-    const v = value as CaState | null | undefined;
-    return typeof v === "object" && v !== null && typeof v.serving === "string" && Array.isArray(v.trusted);
-}
-
-/** Whether a value read back from the stack is a {@link CaStateAttempt}. Pure. */
-export function isCaStateAttempt(value: unknown): value is CaStateAttempt {
-    const v = value as CaStateAttempt | null | undefined;
-    return (
-        typeof v === "object" && v !== null && Array.isArray(v.from) && v.from.every(isCaState) && isCaState(v.planned)
-    );
 }
 
 /** Component name of the CA with `id` under a PrivateRegistry named `name`. Pure. */
@@ -219,22 +177,15 @@ function ids(entries: readonly CaStateEntry[]): string {
  * Returns one message per problem, naming the field to change and the step to run instead. Pure.
  */
 export function checkCaRotationOrder(
-    previous: CaState | readonly CaState[] | undefined,
+    previous: CaState | undefined,
     plan: CaPlan,
     rotationField = "caRotation",
 ): string[] {
-    if (Array.isArray(previous)) {
-        // After an unfinished up the site may be in any of these states: the plan must be safe from each.
-        const all = previous.flatMap((p: CaState) => checkCaRotationOrder(p, plan, rotationField));
-        return [...new Set(all)];
-    }
-    if (!isCaState(previous)) return [];
+    if (previous === undefined || previous === null || !Array.isArray(previous.trusted)) return [];
     const trustedBefore: readonly CaStateEntry[] = previous.trusted;
     const problems: string[] = [];
     const state = caStateOf(plan);
-    const last = previous.unfinished
-        ? `the last up, at step "${previous.step}", did not finish on every client: only ${ids(trustedBefore)} ${trustedBefore.length === 1 ? "is" : "are"} trusted by all of them; run that step again until it exits 0`
-        : `the last up was at step "${previous.step}", with clients trusting ${ids(trustedBefore)}`;
+    const last = `the last up was at step "${previous.step}", with clients trusting ${ids(trustedBefore)}`;
     const fieldOf = (id: string) =>
         plan.next !== undefined && caId(plan.next) === id ? `${rotationField}.next` : "ca";
 

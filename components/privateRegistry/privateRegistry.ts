@@ -6,16 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { bundleContents } from "../bundle/bundleContents";
 import { verifyBundle } from "../bundle/manifest";
 import { HostPreparation, hostPreparationDefaults } from "../host/hostPreparation";
-import {
-    caId,
-    caResourceName,
-    CaState,
-    CaStateAttempt,
-    caStateOf,
-    servingCa,
-    trustBundle,
-    trustedCas,
-} from "../pki/caRotation";
+import { caId, caResourceName, CaState, caStateOf, servingCa, trustBundle, trustedCas } from "../pki/caRotation";
 import { CertificateAuthority, existingCaFields } from "../pki/certificateAuthority";
 import { RegistryCertificate } from "../pki/registryCertificate";
 import { expiryWarnings } from "../pki/expiry";
@@ -53,16 +44,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     public readonly caCertificate: pulumi.Output<string>;
     /** SHA-256 fingerprint of the CA that signs the server certificate. */
     public readonly caFingerprintSha256: pulumi.Output<string>;
-    /**
-     * Which CA signs the server certificate and which CAs clients trust; the next up's `previousCaState`. Known only
-     * once every client holds the trusted CAs and passed its check: an up that failed on a client keeps the last one.
-     */
+    /** Which CA signs the server certificate and which CAs clients trust; the next up's `previousCaState`. */
     public readonly caState: pulumi.Output<CaState>;
-    /**
-     * What this up set out to do (the states it started from and the one it planned), known whether or not it
-     * finishes: after an up that failed on a client the next one reads it, since `caState` was left unknown.
-     */
-    public readonly caStateAttempt: pulumi.Output<CaStateAttempt>;
     /** When the server certificate expires (RFC 3339). */
     public readonly serverCertificateNotAfter: pulumi.Output<string>;
     /** When the CA certificate expires (RFC 3339). */
@@ -151,6 +134,13 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        // During serve-next the registry serves the next CA's certificate only once every client holds that CA: a
+        // client that missed trust-next gets it first in this up, one that is down stops the up before the registry
+        // changes. Otherwise every client's files wait for the registry (changed once it serves, and its steps do
+        // not queue behind the clients' for the --parallel slots).
+        const servingNext = plan.step === "serve-next";
+        let releaseClientFiles: (steps: pulumi.Resource[]) => void = () => undefined;
+        const clientFiles = new Promise<pulumi.Resource[]>((resolve) => (releaseClientFiles = resolve));
         const registry = new RegistryContainer(
             `${name}-registry`,
             {
@@ -167,6 +157,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 runtime: args.runtime,
                 cliEngine: args.cliEngine,
                 healthcheck: args.healthcheck,
+                filesAfter: servingNext ? pulumi.output(clientFiles) : [],
             },
             { parent: this, dependsOn: [host] },
         );
@@ -186,35 +177,37 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                       { parent: this, dependsOn: [registry] },
                   );
         const clientTrusts: Record<string, ClientTrust> = {};
-        for (const client of args.clients ?? []) {
-            clientTrusts[client.name] = new ClientTrust(
-                `${name}-trust-${client.name}`,
-                {
-                    ssh: siteHost(client, args),
-                    clientName: client.name,
-                    caCertPem: trusted,
-                    endpoints,
-                    osFamily: client.osFamily,
-                    engines: client.engines,
-                    hostsEntries:
-                        client.hostsEntry === true && ips.length > 0 ? [{ ip: ips[0], names: args.host.names }] : [],
-                    verify: args.verifyClients,
-                    waitFor: [registry],
-                },
-                { parent: this },
-            );
+        try {
+            for (const client of args.clients ?? []) {
+                clientTrusts[client.name] = new ClientTrust(
+                    `${name}-trust-${client.name}`,
+                    {
+                        ssh: siteHost(client, args),
+                        clientName: client.name,
+                        caCertPem: trusted,
+                        endpoints,
+                        osFamily: client.osFamily,
+                        engines: client.engines,
+                        hostsEntries:
+                            client.hostsEntry === true && ips.length > 0
+                                ? [{ ip: ips[0], names: args.host.names }]
+                                : [],
+                        verify: args.verifyClients,
+                        waitFor: [registry],
+                        filesAfter: servingNext ? [] : [registry],
+                    },
+                    { parent: this },
+                );
+            }
+        } finally {
+            // Resolved in any case: the registry's registration waits on it.
+            releaseClientFiles(servingNext ? Object.values(clientTrusts).flatMap((t) => [...t.fileSteps]) : []);
         }
 
         this.endpoint = pulumi.output(endpoints[0]);
         this.endpoints = pulumi.output(endpoints);
         this.caCertificate = trusted;
-        // Recorded only once every client holds the trusted set (and passed its check): a trust-next up that failed on
-        // a client does not count as done, so serve-next stays refused until a later up reaches it.
-        this.caState = pulumi
-            .all(Object.values(clientTrusts).map((t) => t.trustedCaSha256))
-            .apply(() => caStateOf(plan));
-        const from = args.previousCaState === undefined ? [] : [args.previousCaState].flat();
-        this.caStateAttempt = pulumi.output({ from, planned: caStateOf(plan) });
+        this.caState = pulumi.output(caStateOf(plan));
         if (args.caRotation !== undefined && args.previousCaState === undefined) {
             void pulumi.log.warn(
                 "`caRotation` is set but `previousCaState` is not: the order of rotation steps is not checked (pass the `caState` output of the last up, as the project's program does)",
@@ -264,7 +257,6 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             caCertificate: this.caCertificate,
             caFingerprintSha256: this.caFingerprintSha256,
             caState: this.caState,
-            caStateAttempt: this.caStateAttempt,
             serverCertificateNotAfter: this.serverCertificateNotAfter,
             caCertificateNotAfter: this.caCertificateNotAfter,
             credentials: this.credentials,

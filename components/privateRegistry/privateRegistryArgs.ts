@@ -95,13 +95,11 @@ export interface PrivateRegistryArgs {
      */
     readonly caRotation?: CaRotationArgs;
     /**
-     * What the last up left: this component's `caState` output, as the stack exported it (a program reads it back
-     * with a StackReference to its own stack); when that up did not finish on every client, `caState` is unknown and
-     * this is `unfinishedUpStates(caStateAttempt)`, the states the site may be in. Given, a CA change that would cut
-     * clients off (a rotation step skipped, a CA replaced in one up) is refused before anything is created.
-     * Default: none (no order check).
+     * What the last completed up left (this component's `caState` output, as the stack exported it; a program reads
+     * it back with a StackReference to its own stack). Given, a CA change that would cut clients off (a rotation step
+     * skipped, a CA replaced in one up) is refused before anything is created. Default: none (no order check).
      */
-    readonly previousCaState?: CaState | readonly CaState[];
+    readonly previousCaState?: CaState;
     /** Server certificate settings (default: RSA 2048, 1 year, re-issued 30 days before expiry). */
     readonly certificate?: KeySpec & {
         readonly validityHours?: number;

@@ -58,6 +58,12 @@ export interface RegistryContainerArgs {
     readonly cliEngine?: CliEngine;
     /** Health check inside the container (needs `wget` in the image, as registry:2 and registry:3 have). Default `true`. */
     readonly healthcheck?: boolean;
+    /**
+     * Resources the steps that write the registry's files (and so its container, which starts from them) wait for.
+     * During a CA rotation's serve-next PrivateRegistry passes every client's trust-file steps: the registry serves
+     * the next CA's certificate only once every client holds that CA. Default `[]`.
+     */
+    readonly filesAfter?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
 }
 
 /** Defaults of {@link RegistryContainerArgs}, in one place. */
@@ -156,6 +162,7 @@ export class RegistryContainer extends pulumi.ComponentResource {
             httpSecret.result.apply((secret) => renderRegistryConfig({ httpSecret: secret, registryVersion })),
         );
         const chain = pulumi.output(args.certChainPem);
+        const filesAfter = pulumi.output(args.filesAfter ?? []);
         const key = pulumi.secret(args.privateKeyPem);
 
         const file = (
@@ -169,7 +176,12 @@ export class RegistryContainer extends pulumi.ComponentResource {
             return new command.remote.Command(
                 `${name}-${role}`,
                 { connection, create: scripts.create, delete: scripts.delete, stdin: content, triggers: [path, mode] },
-                { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: secret ? ["stdin"] : [] },
+                {
+                    parent: this,
+                    deleteBeforeReplace: true,
+                    additionalSecretOutputs: secret ? ["stdin"] : [],
+                    dependsOn: filesAfter,
+                },
             );
         };
         const files = [

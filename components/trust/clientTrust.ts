@@ -40,12 +40,15 @@ export interface ClientTrustArgs {
     readonly anchorName?: string;
     /** Check from the client that each endpoint answers 401 over verified TLS. Default `true`. */
     readonly verify?: boolean;
-    /**
-     * Resources every step of this client waits for: PrivateRegistry passes its registry, so a client is changed only
-     * once the registry serves (and not at all when the registry's host failed), and the registry host's steps do not
-     * queue behind every client's for the engine's `--parallel` slots. Default `[]`.
-     */
+    /** Resources the check waits for (the registry container). Default `[]`. */
     readonly waitFor?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * Resources the steps that write this client's files (OS store, certs.d, /etc/hosts) wait for. PrivateRegistry
+     * passes its registry outside a CA rotation's serve-next, so a client is changed only once the registry serves
+     * (and not at all when the registry's host failed), and the registry's steps do not queue behind every client's
+     * for the engine's `--parallel` slots. Default `[]`.
+     */
+    readonly filesAfter?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** Defaults of {@link ClientTrustArgs}, in one place. */
@@ -115,11 +118,10 @@ export class ClientTrust extends pulumi.ComponentResource {
     /** The check's report (one line per endpoint), or "" when `verify` is false. */
     public readonly checkReport: pulumi.Output<string>;
     /**
-     * The SHA-256 (hex) of the CA bundle this client trusts, known only once every file it gets is written and (with
-     * `verify`) the check has passed. An up that failed on this client leaves it unknown, so whatever waits on it
-     * (the `caState` a rotation's next step is checked against) is not recorded as done.
+     * The steps that write this client's trust files (OS store, certs.d, /etc/hosts entries): what a registry that
+     * starts serving a new CA waits for (PrivateRegistry does during serve-next).
      */
-    public readonly trustedCaSha256: pulumi.Output<string>;
+    public readonly fileSteps: readonly command.remote.Command[];
 
     constructor(name: string, args: ClientTrustArgs, opts?: pulumi.ComponentResourceOptions) {
         assertValid("ClientTrust", checkClientTrustArgs("", args));
@@ -134,7 +136,7 @@ export class ClientTrust extends pulumi.ComponentResource {
         // replacement whose old delete removes what was written before, then the new create runs.
         const osFamily = args.osFamily ?? clientTrustDefaults.osFamily;
         const osScripts = osTrustScripts(anchor, osFamily);
-        const waitFor = pulumi.output(args.waitFor ?? []);
+        const filesAfter = pulumi.output(args.filesAfter ?? []);
         const installed: command.remote.Command[] = [
             new command.remote.Command(
                 `${name}-os-trust`,
@@ -145,7 +147,7 @@ export class ClientTrust extends pulumi.ComponentResource {
                     stdin: ca,
                     triggers: [anchor, osFamily],
                 },
-                { parent: this, deleteBeforeReplace: true, dependsOn: waitFor },
+                { parent: this, deleteBeforeReplace: true, dependsOn: filesAfter },
             ),
         ];
         const dirs: string[] = [];
@@ -163,7 +165,7 @@ export class ClientTrust extends pulumi.ComponentResource {
                         stdin: ca,
                         triggers: [engines.join(",")],
                     },
-                    { parent: this, deleteBeforeReplace: true, dependsOn: waitFor },
+                    { parent: this, deleteBeforeReplace: true, dependsOn: filesAfter },
                 ),
             );
         }
@@ -173,12 +175,12 @@ export class ClientTrust extends pulumi.ComponentResource {
                 new command.remote.Command(
                     `${name}-hosts`,
                     { connection, create: scripts.create, delete: scripts.delete },
-                    { parent: this, deleteBeforeReplace: true, dependsOn: waitFor },
+                    { parent: this, deleteBeforeReplace: true, dependsOn: filesAfter },
                 ),
             );
         }
 
-        let report: pulumi.Output<string> = pulumi.all(installed.map((c) => c.stdout)).apply(() => "");
+        let report: pulumi.Output<string> = pulumi.output("");
         if (args.verify ?? clientTrustDefaults.verify) {
             const check = new command.remote.Command(
                 `${name}-check`,
@@ -187,20 +189,17 @@ export class ClientTrust extends pulumi.ComponentResource {
                     create: trustCheckScript(args.clientName, args.endpoints),
                     triggers: [ca.apply((pem) => sha256Of(pem))],
                 },
-                { parent: this, dependsOn: waitFor.apply((w) => [...installed, ...w]) },
+                { parent: this, dependsOn: pulumi.output(args.waitFor ?? []).apply((w) => [...installed, ...w]) },
             );
             report = check.stdout;
         }
 
         this.certsDirs = pulumi.output(dirs);
         this.checkReport = report;
-        this.trustedCaSha256 = pulumi
-            .all([ca, report, ...installed.map((c) => c.stdout)])
-            .apply(([pem]) => sha256Of(pem));
+        this.fileSteps = installed;
         this.registerOutputs({
             certsDirs: this.certsDirs,
             checkReport: this.checkReport,
-            trustedCaSha256: this.trustedCaSha256,
         });
     }
 }

@@ -8,8 +8,7 @@ import * as assert from "node:assert/strict";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { isCaState } from "../../components";
-import type { CaState, CaStateAttempt, RegistryCredential } from "../../components";
+import type { CaState, RegistryCredential } from "../../components";
 import { projectRoot } from "../support/engine";
 import { freshLabHosts, labUp, mustRun, onHost } from "../support/lab";
 import { makeLabPki } from "../support/labPki";
@@ -275,41 +274,41 @@ describe("day two through the real engine: renewal and CA rotation", { concurren
         const next = { id: "byo" };
         stack.setConfig("caRotation", { step: "trust-next", next });
 
-        // A trust-next up that fails on a client (client-b down) is not done: the engine leaves `caState` unknown,
-        // the next preview reads `caStateAttempt` instead, so serve-next is refused; once client-b is back, the re-run
-        // of trust-next finishes client-b only.
-        execFileSync("docker", ["stop", "-t", "1", "airgap-lab-client-b"], { stdio: "ignore" });
-        let failed: JsonRun;
+        // client-b is down for trust-next and still down for serve-next: the registry must not serve the next CA's
+        // certificate while a client lacks it. During serve-next the registry's files wait for every client's trust
+        // files, so that up fails on client-b before the registry changes; once client-b is back, serve-next gives
+        // client-b the CAs first and then rolls the registry.
+        const stopB = () => execFileSync("docker", ["stop", "-t", "1", "airgap-lab-client-b"], { stdio: "ignore" });
+        const servedBefore = servedCaFingerprint();
+        stopB();
         try {
-            failed = stack.up();
+            const trustNext = stack.up();
+            assert.notEqual(trustNext.status, 0, "trust-next must fail while client-b is down");
+            assert.match(trustNext.output, /airgap-registry-trust-client-b/, "the failure names client-b");
+            assert.ok(trustNext.changes.includes(`create ${R.ca("ca-byo")}`), "the next CA was created all the same");
+            assert.equal(trustedFingerprints("client-a.lab", [anchor])[0].length, 2, "client-a trusts both");
+
+            stack.setConfig("caRotation", { step: "serve-next", next });
+            const serveNext = stack.up();
+            assert.notEqual(serveNext.status, 0, "serve-next must fail while client-b is down");
+            assert.match(serveNext.output, /airgap-registry-trust-client-b/, "the failure names client-b");
+            for (const held of [`update ${R.command("registry-cert-chain")}`, `replace ${R.container}`]) {
+                assert.ok(!serveNext.changes.includes(held), `${held}: held back while client-b lacks the next CA`);
+            }
+            assert.equal(servedCaFingerprint(), servedBefore, "the registry still serves the current CA's certificate");
         } finally {
             execFileSync("docker", ["start", "airgap-lab-client-b"], { stdio: "ignore" });
         }
-        assert.notEqual(failed.status, 0, "trust-next must fail while client-b is down");
-        assert.match(failed.output, /airgap-registry-trust-client-b/, "the failure names client-b");
-        assert.ok(failed.changes.includes(`create ${R.ca("ca-byo")}`), "the next CA was created all the same");
-        assert.ok(!isCaState(stack.output("caState")), "the failed up did not record a caState");
-        const attempt = stack.output<CaStateAttempt>("caStateAttempt");
-        assert.deepEqual(
-            { from: attempt.from.map((f) => f.step), planned: attempt.planned.trusted.map((t) => t.id) },
-            { from: ["none"], planned: ["2027", "byo"] },
-            "what it set out to do is recorded",
-        );
-        stack.setConfig("caRotation", { step: "serve-next", next });
-        refused(
-            "serve-next after a trust-next that failed on client-b",
-            /`caRotation\.step` is "serve-next" but the clients do not trust CA "byo" yet \(the last up, at step "trust-next", did not finish on every client: only "2027" is trusted by all of them; run that step again until it exits 0\)/,
-        );
         cfg = labUp(); // client-b's sshd is up again (same host key)
-        stack.setConfig("caRotation", { step: "trust-next", next });
-        step("byo rotation 1 trust-next, client-b back", clientTrustChangeOn("client-b"));
-        assert.equal(stack.output<CaState>("caState").step, "trust-next", "now every client trusts both");
-        assert.equal(trustedFingerprints("client-b.lab", [anchor])[0].length, 2);
-        assert.equal(pullOnClientB(), `${endpoint}/hello@${pushedDigest}`);
-
-        stack.setConfig("caRotation", { step: "serve-next", next });
-        step("byo rotation 2 serve-next", registryRoll);
+        step("byo rotation 2 serve-next, client-b back", [
+            `update ${R.command("registry-cert-chain")}`,
+            `replace ${R.container}`,
+            `replace ${R.command("registry-ready")}`,
+            ...clientTrustChangeOn("client-b"),
+        ]);
+        assert.equal(trustedFingerprints("client-b.lab", [anchor])[0].length, 2, "client-b trusts both");
         assert.equal(servedCaFingerprint(), stack.output<string>("caFingerprintSha256"));
+        assert.notEqual(servedCaFingerprint(), servedBefore, "the registry now serves the next CA's certificate");
         assert.equal(pullOnClientB(), `${endpoint}/hello@${pushedDigest}`);
 
         // Retire: the brought-in CA becomes `ca` (its PEMs move to existingCaCertPem/KeyPem).

@@ -11,13 +11,10 @@ import {
     checkCaRotationArgs,
     checkCaRotationOrder,
     checkPrivateRegistryArgs,
-    isCaState,
-    isCaStateAttempt,
     legacyCaState,
     servingCa,
     trustBundle,
     trustedCas,
-    unfinishedUpStates,
 } from "../../components/internal";
 import { toPrivateRegistryArgs } from "../../program/stackConfig";
 import { existingFile, knownHostsFile, pemFixtures } from "../support/fixtures";
@@ -70,53 +67,6 @@ describe("a CA rotation, step by step", () => {
             problems[0],
             /^`caRotation\.step` is "serve-next" but the clients do not trust CA "2027" yet \(the last up was at step "none".*run `caRotation\.step: trust-next` first$/,
         );
-    });
-    it("after an unfinished up (a client was down) the plan must be safe from every state the site may be in", () => {
-        // trust-next failed on a client: some clients trust "ca" and "2027", some "ca" only.
-        const afterTrustNext = unfinishedUpStates({ from: [caStateOf(steady)], planned: caStateOf(trustNext) });
-        assert.deepEqual(afterTrustNext, [
-            { step: "trust-next", serving: "ca", trusted: caStateOf(steady).trusted, unfinished: true },
-        ]);
-        const problems = checkCaRotationOrder(afterTrustNext, serveNext);
-        assert.equal(problems.length, 1, problems.join("\n"));
-        assert.match(
-            problems[0],
-            /^`caRotation\.step` is "serve-next" but the clients do not trust CA "2027" yet \(the last up, at step "trust-next", did not finish on every client: only "ca" is trusted by all of them; run that step again until it exits 0\)/,
-        );
-        assert.deepEqual(checkCaRotationOrder(afterTrustNext, trustNext), [], "running trust-next again is allowed");
-        assert.deepEqual(checkCaRotationOrder(afterTrustNext, steady), [], "and so is giving the rotation up");
-        // serve-next failed midway: the registry may serve either CA, so neither may be retired yet.
-        const afterServeNext = unfinishedUpStates({ from: [caStateOf(trustNext)], planned: caStateOf(serveNext) });
-        assert.deepEqual(
-            afterServeNext.map((s) => s.serving),
-            ["ca", "2027"],
-        );
-        assert.equal(
-            checkCaRotationOrder(afterServeNext, retired).length,
-            1,
-            "retiring is refused: it may still serve ca",
-        );
-        assert.deepEqual(checkCaRotationOrder(afterServeNext, serveNext), [], "running serve-next again is allowed");
-        // Two unfinished ups in a row keep narrowing: the second starts from the first's states.
-        const twice = unfinishedUpStates({ from: afterServeNext, planned: caStateOf(serveNext) });
-        assert.deepEqual(
-            twice.map((s) => s.serving),
-            ["ca", "2027"],
-        );
-        assert.deepEqual(
-            unfinishedUpStates({ from: [], planned: caStateOf(steady) }),
-            [],
-            "a new stack: nothing to keep",
-        );
-    });
-    it("what a stack output read back is: a CaState, an attempt, or neither (an unfinished up leaves caState unknown)", () => {
-        const unknownSentinel = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-        assert.ok(isCaState(caStateOf(steady)));
-        assert.ok(!isCaState(unknownSentinel));
-        assert.ok(!isCaState(undefined));
-        assert.ok(isCaStateAttempt({ from: [caStateOf(steady)], planned: caStateOf(trustNext) }));
-        assert.ok(!isCaStateAttempt({ from: [unknownSentinel], planned: caStateOf(trustNext) }));
-        assert.ok(!isCaStateAttempt(unknownSentinel));
     });
     it("retiring the old CA before serve-next is refused: the registry still serves it", () => {
         const problems = checkCaRotationOrder(caStateOf(trustNext), retired);
