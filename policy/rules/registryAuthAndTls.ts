@@ -12,6 +12,11 @@ export function writesRegistryConfig(r: ResourceView): boolean {
     return r.type === "command:remote:Command" && /\bconfig\.yml\b/.test(create) && r.props.stdin !== undefined;
 }
 
+/** True for a config.yml command whose text is not known yet (a fresh preview): the rule cannot judge it now. */
+export function registryConfigNotKnownYet(r: ResourceView): boolean {
+    return writesRegistryConfig(r) && r.props.stdin === unknown;
+}
+
 /** What is wrong with a distribution registry config document (auth, TLS, minimum TLS version). */
 export function registryConfigProblems(doc: unknown): string[] {
     const config = (doc !== null && typeof doc === "object" ? doc : {}) as Record<string, unknown>;

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { projectRoot, pulumi, pulumiEnv, PulumiRun } from "../support/engine";
-import { devStackConfig, ProjectStack } from "../support/stack";
+import { devStackConfig, ProjectStack, takeLabFromDevStack } from "../support/stack";
 
 const policyPack = path.join(projectRoot, "policy");
 /** The rules a test below saw fail for the right reason; the last test wants every rule of the pack in it. */
@@ -35,6 +35,10 @@ function assertFailsOn(run: PulumiRun, rule: string, messages: string[]): void {
     failedRules.add(rule);
 }
 
+/** The SDK's advisory when registry-auth-and-tls cannot judge the registry's config.yml yet (its text is unknown). */
+const configNotJudged =
+    /can't run policy 'registry-auth-and-tls' from policy pack 'airgap-registry@v0\.1\.0' during preview: string value at \.stdin can't be known during preview/;
+
 /** Asserts a preview passed with the pack loaded and no violation. */
 function assertPasses(run: PulumiRun): void {
     assert.equal(run.status, 0, `preview must pass:\n${run.output}`);
@@ -56,8 +60,10 @@ describe("policy pack on the project's stack config (real engine)", () => {
     };
     after(() => stacks.forEach((s) => s.remove()));
 
-    it("the dev stack's config passes every rule", () => {
-        assertPasses(previewWith("test-policy-dev", () => {}));
+    it("the dev stack's config passes every rule; config.yml is not known before the first up, and the SDK says so", () => {
+        const run = previewWith("test-policy-dev", () => {});
+        assertPasses(run);
+        assert.match(run.output, configNotJudged);
     });
     it("client-trust-verified: verifyClients false fails, naming each ClientTrust and `verify`", () => {
         const run = previewWith("test-policy-no-verify", (c) => (c["airgap-registry:verifyClients"] = false));
@@ -158,5 +164,26 @@ describe("policy pack on a program that breaks what stack config cannot (real en
         const declared = [...source.matchAll(/name: "([a-z-]+)"/g)].map((m) => m[1]).sort();
         assert.equal(declared.length, 6);
         assert.deepEqual([...failedRules].sort(), declared);
+    });
+});
+
+// The dev stack's config deployed on the lab with the pack: `pulumi up` runs every rule on known inputs (the
+// registry's config.yml included) before each resource is created, and the next preview judges config.yml too.
+describe("policy pack at pulumi up on the lab (real engine)", () => {
+    const stack = new ProjectStack("test-policy-up");
+    after(() => {
+        if (process.env.AIRGAP_REGISTRY_KEEP_TEST_STACK) return;
+        stack.destroy();
+        stack.remove();
+    });
+
+    it("the dev stack's config passes at up, and its next preview judges the registry's config.yml", () => {
+        takeLabFromDevStack();
+        stack.recreate(devStackConfig());
+        const up = stack.run("up", "--yes", "--skip-preview", "--policy-pack", policyPack);
+        assertPasses(up);
+        const preview = stack.run("preview", "--policy-pack", policyPack);
+        assertPasses(preview);
+        assert.doesNotMatch(preview.output, configNotJudged, "config.yml is known now: the rule judged it");
     });
 });

@@ -9,7 +9,11 @@ import { dataDirScripts } from "../../components/host/hostScripts";
 import { dockerOverSsh, registryConfig, renderRegistryConfig, writeFileScripts } from "../../components/internal";
 import { caKeyStaysLocal, pemBody } from "../../policy/rules/caKeyStaysLocal";
 import { clientTrustVerified } from "../../policy/rules/clientTrustVerified";
-import { registryAuthAndTls, registryConfigProblems } from "../../policy/rules/registryAuthAndTls";
+import {
+    registryAuthAndTls,
+    registryConfigNotKnownYet,
+    registryConfigProblems,
+} from "../../policy/rules/registryAuthAndTls";
 import { serverCertificateLifetime } from "../../policy/rules/serverCertificateLifetime";
 import { policyDefaults } from "../../policy/rules/settings";
 import { sshHostKeyPinned } from "../../policy/rules/sshHostKeyPinned";
@@ -233,8 +237,13 @@ describe("registry-auth-and-tls", () => {
             assert.deepEqual(registryAuthAndTls(configCommand(text)), []);
         }
     });
-    it("does not judge a config whose text is not known yet", () => {
+    it("does not judge a config whose text is not known yet, and says so", () => {
         assert.deepEqual(registryAuthAndTls(configCommand(unknown)), []);
+        assert.equal(registryConfigNotKnownYet(configCommand(unknown)), true);
+        assert.equal(
+            registryConfigNotKnownYet(configCommand(renderRegistryConfig({ registryVersion: "2", httpSecret: "s" }))),
+            false,
+        );
     });
     it("fails without auth, naming stdin", () => {
         const doc = registryConfig({ registryVersion: "3", httpSecret: "s" });
