@@ -142,6 +142,12 @@ describe("policy pack on a program that breaks what stack config cannot (real en
             'command:remote:Command "unpinned": `connection.hostKey` is not set: the SSH connection to "192.0.2.10" would accept any host key (pin it with hostKey or knownHostsPath)',
         ]);
     });
+    it("ssh-host-key-pinned: a docker provider whose ssh options opt out of host key checking fails, naming sshOpts", () => {
+        assertFailsOn(previewFixture("docker-ssh-opt-out"), "ssh-host-key-pinned", [
+            'pulumi:providers:docker "unchecked-docker": `sshOpts` has "StrictHostKeyChecking=no": ssh to ssh://root@192.0.2.10:22 would not verify the host\'s key against its known_hosts',
+            'pulumi:providers:docker "unchecked-docker": `sshOpts` lacks "StrictHostKeyChecking=yes": ssh to ssh://root@192.0.2.10:22 would ask about or accept unknown host keys',
+        ]);
+    });
     it("ca-key-stays-local: a command with the CertificateAuthority's key as stdin fails, naming stdin and the key", () => {
         assertFailsOn(previewFixture("ca-key-on-host"), "ca-key-stays-local", [
             'command:remote:Command "ca-key-copy": `stdin` is made from the CA private key (tls:index/privateKey:PrivateKey "ca-key"): the CA\'s private key must never be written to a host',
