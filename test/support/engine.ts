@@ -3,6 +3,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { withoutDebugEvents } from "./engineOutput";
 
 /** The project root (dist/test/support -> repository root). */
 export const projectRoot = path.resolve(__dirname, "..", "..", "..");
@@ -63,7 +64,7 @@ export function pulumi(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): 
         maxBuffer: 256 << 20,
     });
     if (r.error) throw r.error;
-    return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
+    return { status: r.status ?? -1, output: withoutDebugEvents(`${r.stdout}${r.stderr}`) };
 }
 
 /** The resources a stack's state holds (after `up`/`destroy`). */
