@@ -5,10 +5,11 @@
  */
 
 import * as crypto from "crypto";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { assertValid, fieldPath } from "../validation";
 import { hostFilesProvider, HostConnection, HostFileState, normalizeMode, SshHop, targetOf } from "./hostFilesProvider";
-import { checkSshHost, pinnedHostKey, privateKeyOf, SshEndpointArgs, SshHostArgs } from "./sshHost";
+import { checkSshHost, expandHome, pinnedHostKey, privateKeyOf, SshEndpointArgs, SshHostArgs } from "./sshHost";
 
 /** One file of a {@link HostFiles}. */
 export interface HostFileArgs {
@@ -86,24 +87,39 @@ export function contentSha256(content: string): string {
     return crypto.createHash("sha256").update(content, "utf8").digest("hex");
 }
 
-/** One hop as the provider takes it: the private key is a secret. */
+/** Whether any hop of a host gives its private key itself (then the connection is a secret). */
+function hasInlineKey(ssh: SshHostArgs): boolean {
+    return ssh.privateKeyPath === undefined || (ssh.bastion !== undefined && ssh.bastion.privateKeyPath === undefined);
+}
+
+/**
+ * One hop as the provider takes it: a key file by its absolute path (read by the provider when it connects, so
+ * neither the state nor the engine's event stream ever holds it), or the key itself.
+ */
 function hopOf(endpoint: SshEndpointArgs): pulumi.Output<SshHop> {
-    return pulumi.all([privateKeyOf(endpoint)]).apply(([privateKey]) => ({
+    const hop = {
         host: endpoint.address,
         port: endpoint.sshPort ?? 22,
         user: endpoint.user ?? "root",
-        privateKey,
         hostKey: pinnedHostKey(endpoint),
-    }));
+    };
+    if (endpoint.privateKeyPath !== undefined) {
+        return pulumi.output({ ...hop, privateKeyPath: path.resolve(expandHome(endpoint.privateKeyPath)) });
+    }
+    return privateKeyOf(endpoint).apply((privateKey) => ({ ...hop, privateKey }));
 }
 
-/** The provider's connection for a host (a secret: it holds the private keys). Call after validation. */
+/**
+ * The provider's connection for a host; a secret when a hop gives its key itself (not a path). Call after
+ * validation.
+ */
 export function hostFilesConnection(ssh: SshHostArgs): pulumi.Output<HostConnection> {
     const host = hopOf(ssh);
     const bastion = ssh.bastion === undefined ? undefined : hopOf(ssh.bastion);
-    return pulumi.secret(
-        pulumi.all([host, bastion]).apply(([h, b]): HostConnection => (b === undefined ? h : { ...h, bastion: b })),
-    );
+    const connection = pulumi
+        .all([host, bastion])
+        .apply(([h, b]): HostConnection => (b === undefined ? h : { ...h, bastion: b }));
+    return hasInlineKey(ssh) ? pulumi.secret(connection) : connection;
 }
 
 /** The public `user@host:port (via user@bastion:port)` of a host's SSH args. */
@@ -112,7 +128,6 @@ export function hostFilesTarget(ssh: SshHostArgs): string {
         host: e.address,
         port: e.sshPort ?? 22,
         user: e.user ?? "root",
-        privateKey: "",
         hostKey: "",
     });
     return targetOf(ssh.bastion === undefined ? hop(ssh) : { ...hop(ssh), bastion: hop(ssh.bastion) });
@@ -124,9 +139,14 @@ export function hostFilesTarget(ssh: SshHostArgs): string {
  * file's SHA-256 and mode on the host, so `pulumi preview --refresh` shows a file changed or removed
  * by hand as an update of this resource (`files[i].sha256`), and `pulumi up --refresh` writes it again.
  *
- * State: the connection (private keys) and the contents are secrets; the outputs carry only paths,
- * modes and SHA-256 digests of the contents (public on purpose: a digest of a key or a bcrypt
- * htpasswd tells nothing usable; do not put a low-entropy secret alone in a file).
+ * State: the contents are a secret input and never an output; the outputs carry only paths, modes
+ * and SHA-256 digests of the contents (public on purpose: a digest of a key or a bcrypt htpasswd
+ * tells nothing usable; do not put a low-entropy secret alone in a file). The SSH key goes by its
+ * path (`privateKeyPath`, read by the provider when it connects): nothing secret in the connection.
+ * A key given itself (`privateKey`) must be an output for refresh and delete to connect, so the
+ * connection is then a secret; note that @pulumi/pulumi's Node SDK writes every resource's outputs,
+ * secrets in clear, into a debug event of `pulumi up --json` (the same holds for a
+ * @pulumi/command connection), so prefer `privateKeyPath` where `--json` output is kept.
  */
 export class HostFiles extends pulumi.dynamic.Resource {
     /** The files as last measured on the host (`sha256`/`mode` are `null` for a missing file). */
@@ -159,7 +179,14 @@ export class HostFiles extends pulumi.dynamic.Resource {
                 onChange: args.onChange ?? hostFilesDefaults.onChange,
                 // Outputs, filled in by the provider.
             },
-            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection", "contents"] },
+            {
+                ...opts,
+                additionalSecretOutputs: [
+                    ...(opts?.additionalSecretOutputs ?? []),
+                    ...(hasInlineKey(args.ssh) ? ["connection"] : []),
+                    "contents",
+                ],
+            },
             "airgap-registry",
             "HostFiles",
         );

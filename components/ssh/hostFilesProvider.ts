@@ -12,13 +12,18 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { Algorithms, Client, ClientChannel, ConnectConfig } from "ssh2";
 
-/** One SSH hop as the provider gets it: everything resolved, the private key in clear (a secret input). */
+/**
+ * One SSH hop as the provider gets it. The key is named by its absolute path on the operator's machine (read when
+ * the provider connects; nothing secret in the state) or given itself (then the connection is a secret).
+ */
 export interface SshHop {
     readonly host: string;
     readonly port: number;
     readonly user: string;
+    /** Absolute path of the private key on the operator's machine. One of `privateKeyPath` and `privateKey`. */
+    readonly privateKeyPath?: string;
     /** The private key itself (OpenSSH or PEM). */
-    readonly privateKey: string;
+    readonly privateKey?: string;
     /** The pinned host key, `<type> <base64>`. */
     readonly hostKey: string;
 }
@@ -207,7 +212,12 @@ function sameList(a: readonly string[] | undefined, b: readonly string[] | undef
 /** The connection's credentials and pins, compared as one value (a rotated key is an update, not a no-op). */
 function credentials(c: HostConnection | undefined): string {
     if (c === undefined) return "";
-    const hop = (h: SshHop) => [h.user, h.privateKey, h.hostKey.trim().split(/\s+/).slice(0, 2).join(" ")];
+    const hop = (h: SshHop) => [
+        h.user,
+        h.privateKeyPath ?? null,
+        h.privateKey ?? null,
+        h.hostKey.trim().split(/\s+/).slice(0, 2).join(" "),
+    ];
     return JSON.stringify([hop(c), c.bastion === undefined ? null : hop(c.bastion)]);
 }
 
@@ -271,14 +281,22 @@ interface HostSession {
 function openHop(hop: SshHop, sock: ClientChannel | undefined): Promise<Client> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Client: SshClient } = require("ssh2") as typeof import("ssh2");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require("fs") as typeof import("fs");
     return new Promise((resolve, reject) => {
+        let privateKey: string;
+        try {
+            privateKey = hop.privateKey ?? fs.readFileSync(hop.privateKeyPath as string, "utf8");
+        } catch (e) {
+            return reject(new Error(`the SSH key of ${hop.host}: ${(e as Error).message}`));
+        }
         const client = new SshClient();
         let mismatch: string | undefined;
         const config: ConnectConfig = {
             host: hop.host,
             port: hop.port,
             username: hop.user,
-            privateKey: hop.privateKey,
+            privateKey,
             readyTimeout: 30_000,
             algorithms: { serverHostKey: hostKeyAlgorithms(hop.hostKey) as Algorithms["serverHostKey"] },
             hostVerifier: (key: Buffer) => {

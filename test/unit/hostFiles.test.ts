@@ -212,6 +212,13 @@ describe("HostFiles diff (old outputs, after a refresh what the host holds, agai
         ["another directory list", { directories: [] }, {}, true, []],
         ["another onChange", {}, { onChange: "update-ca-certificates" }, true, []],
         ["a rotated private key", {}, { connection: { ...connection, privateKey: "KEY-B" } }, true, []],
+        [
+            "a key file instead of the key",
+            {},
+            { connection: { ...connection, privateKey: undefined, privateKeyPath: "/keys/id" } },
+            true,
+            [],
+        ],
         ["the contents alone (never an output) do not count", {}, { contents: {} }, false, []],
         ["another host is a replacement", {}, { target: "root@client-b.lab:22" }, true, ["target"]],
     ];

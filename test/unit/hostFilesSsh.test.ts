@@ -6,13 +6,11 @@
 
 import { describe, it, before, after } from "node:test";
 import * as assert from "node:assert/strict";
-import { spawn } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { Server, utils } from "ssh2";
+import { utils } from "ssh2";
 import {
     diffHostFiles,
     HostConnection,
@@ -22,72 +20,7 @@ import {
     targetOf,
 } from "../../components/ssh/hostFilesProvider";
 import { contentSha256 } from "../../components/ssh/hostFiles";
-
-/** A test SSH server: accepts one client key, runs exec requests under sh, forwards tcpip channels (a bastion). */
-class TestSshServer {
-    readonly hostKey = utils.generateKeyPairSync("ed25519");
-    connections = 0;
-    execs: string[] = [];
-    private server: Server;
-    port = 0;
-
-    constructor(clientPublicKey: string) {
-        const allowed = utils.parseKey(clientPublicKey);
-        if (allowed instanceof Error) throw allowed;
-        this.server = new Server({ hostKeys: [this.hostKey.private] }, (client) => {
-            this.connections++;
-            client.on("authentication", (ctx) => {
-                if (
-                    ctx.method === "publickey" &&
-                    ctx.key.algo === allowed.type &&
-                    ctx.key.data.equals(allowed.getPublicSSH())
-                ) {
-                    if (ctx.signature === undefined) return ctx.accept();
-                    if (allowed.verify(ctx.blob as Buffer, ctx.signature, ctx.hashAlgo) === true) return ctx.accept();
-                }
-                ctx.reject(["publickey"]);
-            });
-            client.on("ready", () => {
-                client.on("session", (acceptSession) => {
-                    const session = acceptSession();
-                    session.on("exec", (accept, _reject, info) => {
-                        this.execs.push(info.command);
-                        const stream = accept();
-                        const child = spawn("sh", ["-c", info.command]);
-                        stream.pipe(child.stdin);
-                        child.stdout.pipe(stream, { end: false });
-                        child.stderr.pipe(stream.stderr, { end: false });
-                        child.on("close", (code) => {
-                            stream.exit(code ?? 1);
-                            stream.end();
-                        });
-                    });
-                });
-                client.on("tcpip", (accept, reject, info) => {
-                    const sock = net.connect(info.destPort, info.destIP, () => {
-                        const channel = accept();
-                        channel.pipe(sock).pipe(channel);
-                    });
-                    sock.on("error", () => reject());
-                });
-            });
-            client.on("error", () => undefined);
-        });
-    }
-
-    listen(): Promise<void> {
-        return new Promise((resolve) =>
-            this.server.listen(0, "127.0.0.1", () => {
-                this.port = (this.server.address() as net.AddressInfo).port;
-                resolve();
-            }),
-        );
-    }
-
-    close(): void {
-        this.server.close();
-    }
-}
+import { TestSshServer } from "../support/sshServer";
 
 /** The provider as the dynamic-provider process runs it: serialized by Pulumi, loaded from the text. */
 async function deserializedProvider(): Promise<pulumi.dynamic.ResourceProvider> {
@@ -203,8 +136,11 @@ describe("the HostFiles provider over SSH (servers in this process)", { concurre
         assert.equal(diffHostFiles(outs, desired).changes, false);
     });
 
-    it("a direct connection (no bastion) works the same", async () => {
-        const direct = { ...outs, connection: connection({ viaBastion: false }) };
+    it("a direct connection (no bastion), with the key by its path, works the same", async () => {
+        const keyFile = path.join(dir, "id_ed25519");
+        fs.writeFileSync(keyFile, clientKey.private, { mode: 0o600 });
+        const byPath = { ...connection({ viaBastion: false }), privateKey: undefined, privateKeyPath: keyFile };
+        const direct = { ...outs, connection: byPath };
         const read = await (provider.read as NonNullable<typeof provider.read>)("id", direct);
         assert.deepEqual((read.props as HostFilesOutputs).files, desired.files);
     });
