@@ -336,17 +336,86 @@ function execOn(client: Client, script: string, stdin: string | undefined): Prom
     });
 }
 
-/** Opens a session to the host, through the bastion (a forwarded channel) when there is one. */
+/** A bastion connection shared by the sessions of this provider process that go through that bastion. */
+interface SharedBastion {
+    readonly client: Promise<Client>;
+    users: number;
+    idle?: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * The bastion connections of this provider process, one per bastion hop: every HostFiles of a stack goes through
+ * its bastion's one connection (a channel per host), so a refresh of N hosts opens N + 1 connections, not 2N, and
+ * a bastion with OpenSSH's default MaxStartups sees one handshake instead of N at once. Kept on `globalThis`:
+ * module state does not survive the provider's serialization.
+ */
+function bastionPool(): Map<string, SharedBastion> {
+    const g = globalThis as { __airgapRegistryBastions?: Map<string, SharedBastion> };
+    g.__airgapRegistryBastions ??= new Map();
+    return g.__airgapRegistryBastions;
+}
+
+/** Takes the shared connection to a bastion (opening it when there is none); `release` closes it once idle 2 s. */
+async function acquireBastion(hop: SshHop): Promise<{ client: Client; release: () => void }> {
+    const pool = bastionPool();
+    const key = JSON.stringify([
+        hop.host,
+        hop.port,
+        hop.user,
+        hop.hostKey,
+        hop.privateKeyPath ?? "",
+        hop.privateKey ?? "",
+    ]);
+    let entry = pool.get(key);
+    if (entry === undefined) {
+        const opened = openHop(hop, undefined);
+        const created: SharedBastion = { client: opened, users: 0 };
+        entry = created;
+        pool.set(key, created);
+        const forget = () => {
+            if (pool.get(key) === created) pool.delete(key);
+        };
+        opened.then((c) => c.on("close", forget), forget);
+    }
+    const shared = entry;
+    shared.users++;
+    if (shared.idle !== undefined) clearTimeout(shared.idle);
+    shared.idle = undefined;
+    let client: Client;
+    try {
+        client = await shared.client;
+    } catch (e) {
+        shared.users--;
+        throw e;
+    }
+    let released = false;
+    return {
+        client,
+        release: () => {
+            if (released) return;
+            released = true;
+            shared.users--;
+            if (shared.users > 0) return;
+            shared.idle = setTimeout(() => {
+                if (shared.users > 0) return;
+                if (pool.get(key) === shared) pool.delete(key);
+                client.end();
+            }, 2000);
+        },
+    };
+}
+
+/** Opens a session to the host, through the bastion's shared connection (a forwarded channel) when there is one. */
 async function openSession(connection: HostConnection): Promise<HostSession> {
-    const clients: Client[] = [];
-    const close = () => clients.reverse().forEach((c) => c.end());
+    const done: Array<() => void> = [];
+    const close = () => done.reverse().forEach((f) => f());
     try {
         let sock: ClientChannel | undefined;
         if (connection.bastion !== undefined) {
-            const bastion = await openHop(connection.bastion, undefined);
-            clients.push(bastion);
+            const bastion = await acquireBastion(connection.bastion);
+            done.push(bastion.release);
             sock = await new Promise<ClientChannel>((resolve, reject) =>
-                bastion.forwardOut("127.0.0.1", 0, connection.host, connection.port, (err, channel) =>
+                bastion.client.forwardOut("127.0.0.1", 0, connection.host, connection.port, (err, channel) =>
                     err
                         ? reject(
                               new Error(
@@ -358,7 +427,7 @@ async function openSession(connection: HostConnection): Promise<HostSession> {
             );
         }
         const host = await openHop(connection, sock);
-        clients.push(host);
+        done.push(() => host.end());
         return { exec: (script, stdin) => execOn(host, script, stdin), close };
     } catch (e) {
         close();

@@ -145,6 +145,19 @@ describe("the HostFiles provider over SSH (servers in this process)", { concurre
         assert.deepEqual((read.props as HostFilesOutputs).files, desired.files);
     });
 
+    it("hosts behind one bastion share its connection: N concurrent reads open N host connections and at most 1 to the bastion", async () => {
+        const before = { host: host.connections, bastion: bastion.connections };
+        const reads = await Promise.all(
+            Array.from({ length: 5 }, () => (provider.read as NonNullable<typeof provider.read>)("id", outs)),
+        );
+        assert.ok(reads.every((r) => (r.props as HostFilesOutputs).files.length === 2));
+        assert.equal(host.connections - before.host, 5);
+        assert.ok(
+            bastion.connections - before.bastion <= 1,
+            `${bastion.connections - before.bastion} bastion connections`,
+        );
+    });
+
     it("refuses a host whose key is not the pinned one, on the host's hop and on the bastion's", async () => {
         const execs = host.execs.length;
         await assert.rejects(
