@@ -88,6 +88,8 @@ interface DriftHost {
     run(command: string): string;
     /** Text whose presence in the state or an output would be a leaked SSH key. */
     readonly privateKeyLine: string;
+    /** SSH connections the bastion has accepted so far, where the test can count them. */
+    bastionConnections?(): number;
 }
 
 /** The drift scenario through the real engine on one host. */
@@ -155,14 +157,19 @@ function driftScenario(name: string, setUp: () => DriftHost, tearDown: () => voi
         });
 
         it("with nothing drifted, preview --refresh --expect-no-changes passes (and what the refresh costs)", () => {
+            const connectionsBefore = host.bastionConnections?.();
             const started = Date.now();
             logged(ok(run("preview", "--refresh", "--expect-no-changes"), "preview --refresh --expect-no-changes"));
             const refreshMs = Date.now() - started;
+            const connections =
+                connectionsBefore === undefined
+                    ? ""
+                    : `, ${(host.bastionConnections?.() ?? 0) - connectionsBefore} SSH connection(s) to the bastion`;
             const plainStarted = Date.now();
             logged(ok(run("preview", "--expect-no-changes"), "preview --expect-no-changes"));
             const plainMs = Date.now() - plainStarted;
             console.log(
-                `# drift (${host.name}): no-drift preview --refresh ${refreshMs} ms, preview ${plainMs} ms (1 HostFiles, 2 files, through a bastion)`,
+                `# drift (${host.name}): no-drift preview --refresh ${refreshMs} ms, preview ${plainMs} ms (1 HostFiles, 2 files, through a bastion${connections})`,
             );
         });
 
@@ -306,5 +313,14 @@ driftScenario("client-a.lab through the lab's bastion", () => {
         },
         run: (command) => mustRun(sshConfig, "client-a.lab", command),
         privateKeyLine: fs.readFileSync(key, "utf8").split("\n")[1],
+        // The lab's bastion logs each connection it accepts (lab/bastion-entrypoint.sh).
+        bastionConnections: () =>
+            Number(
+                spawnSync(
+                    "docker",
+                    ["exec", "airgap-lab-bastion", "grep", "-c", "Accepted publickey", "/var/log/sshd.log"],
+                    { encoding: "utf8" },
+                ).stdout.trim() || "0",
+            ),
     };
 });
