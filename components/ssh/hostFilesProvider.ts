@@ -317,6 +317,9 @@ function openHop(hop: SshHop, sock: ClientChannel | undefined): Promise<Client> 
     });
 }
 
+/** How long one command on a host may run (a hung `update-ca-certificates`, a full disk) before it fails. */
+const execTimeoutMs = 300_000;
+
 /** Runs a script on an open client, with optional stdin; collects its output and exit code. */
 function execOn(client: Client, script: string, stdin: string | undefined): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
@@ -325,11 +328,21 @@ function execOn(client: Client, script: string, stdin: string | undefined): Prom
             let stdout = "";
             let stderr = "";
             let code = -1;
+            const timer = setTimeout(() => {
+                reject(new Error(`a command on the host did not finish within ${execTimeoutMs / 1000} s`));
+                stream.close();
+            }, execTimeoutMs);
             stream.on("data", (d: Buffer) => (stdout += d.toString()));
             stream.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
             stream.on("exit", (c: number | null) => (code = c ?? -1));
-            stream.on("close", () => resolve({ code, stdout, stderr }));
-            stream.on("error", reject);
+            stream.on("close", () => {
+                clearTimeout(timer);
+                resolve({ code, stdout, stderr });
+            });
+            stream.on("error", (e: Error) => {
+                clearTimeout(timer);
+                reject(e);
+            });
             if (stdin !== undefined) stream.end(stdin);
             else stream.end();
         });
