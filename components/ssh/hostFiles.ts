@@ -37,6 +37,13 @@ export interface HostFilesArgs {
      * `update-ca-certificates`). Public: never put a secret in it. Default `""` (none).
      */
     readonly onChange?: string;
+    /**
+     * Shell script that checks the host works with the files, e.g. a request over TLS verified by the trust store
+     * the files feed. Run after create and update (which fail when it fails) and on every refresh, on the same
+     * connection: a refresh records `checkPassed: false` when it fails, and the next up runs `onChange` and the
+     * check again. Keep it quick (it runs on every refresh) and public (no secret in it). Default `""` (none).
+     */
+    readonly check?: string;
 }
 
 /** Defaults of {@link HostFilesArgs}, in one place. */
@@ -44,6 +51,7 @@ export const hostFilesDefaults = {
     mode: "0644",
     directories: [] as readonly string[],
     onChange: "",
+    check: "",
 };
 
 /** An absolute path HostFiles accepts: no `..`, no characters beyond `[A-Za-z0-9._\-/:@+]`. */
@@ -153,6 +161,8 @@ export class HostFiles extends pulumi.dynamic.Resource {
     declare public readonly files: pulumi.Output<HostFileState[]>;
     /** `user@host:port` (via the bastion) where the files are. */
     declare public readonly target: pulumi.Output<string>;
+    /** Whether `check` passed when last run (create, update or refresh); `null` without a check. */
+    declare public readonly checkPassed: pulumi.Output<boolean | null>;
 
     constructor(name: string, args: HostFilesArgs, opts?: pulumi.CustomResourceOptions) {
         assertValid("HostFiles", checkHostFilesArgs("", args));
@@ -177,6 +187,8 @@ export class HostFiles extends pulumi.dynamic.Resource {
                 contents,
                 directories: [...(args.directories ?? hostFilesDefaults.directories)],
                 onChange: args.onChange ?? hostFilesDefaults.onChange,
+                check: args.check ?? hostFilesDefaults.check,
+                checkPassed: undefined,
                 // Outputs, filled in by the provider.
             },
             {

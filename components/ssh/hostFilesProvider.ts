@@ -57,6 +57,11 @@ export interface HostFilesInputs {
     readonly directories: readonly string[];
     /** Shell script run after files were written or removed (e.g. `update-ca-certificates`); "" for none. */
     readonly onChange: string;
+    /**
+     * Shell script that checks the host works with the files (e.g. a verified-TLS request): run after create and
+     * update (failing them when it fails) and on every refresh (recorded in `checkPassed`); "" for none.
+     */
+    readonly check: string;
 }
 
 /** The provider's outputs: the inputs less the contents, with each file as measured on the host. */
@@ -66,6 +71,9 @@ export interface HostFilesOutputs {
     readonly files: readonly HostFileState[];
     readonly directories: readonly string[];
     readonly onChange: string;
+    readonly check: string;
+    /** Whether `check` passed when last run (create, update or refresh); `null` without a check. */
+    readonly checkPassed: boolean | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,7 +240,8 @@ export interface HostFilesDiff {
  * The diff of old outputs (after a refresh: what is on the host) against new inputs. Another
  * target host is a replacement (delete first: the same host under another name must not lose the
  * files the create just wrote); any file whose content or mode differs, a file added or dropped,
- * other directories, another `onChange` or other credentials is an update.
+ * other directories, another `onChange` or `check`, a check that failed on the last refresh, or
+ * other credentials is an update.
  */
 export function diffHostFiles(olds: Partial<HostFilesOutputs>, news: HostFilesInputs): HostFilesDiff {
     if (olds.target !== news.target) return { changes: true, replaces: ["target"], deleteBeforeReplace: true };
@@ -243,6 +252,8 @@ export function diffHostFiles(olds: Partial<HostFilesOutputs>, news: HostFilesIn
         filesDiffer ||
         !sameList(olds.directories, news.directories) ||
         (olds.onChange ?? "") !== news.onChange ||
+        (olds.check ?? "") !== news.check ||
+        (news.check !== "" && olds.checkPassed !== true) ||
         credentials(olds.connection) !== credentials(news.connection);
     return { changes, replaces: [], deleteBeforeReplace: false };
 }
@@ -527,14 +538,30 @@ async function converge(
     return after;
 }
 
-/** The outputs: the inputs less the contents, with the files as measured. */
-function outputsOf(inputs: HostFilesInputs, files: HostFileState[]): HostFilesOutputs {
+/** Runs the check: `null` without one, else whether it exited 0 (with its output's last lines). */
+async function runCheck(session: HostSession, check: string): Promise<{ passed: boolean | null; report: string }> {
+    if (check.trim() === "") return { passed: null, report: "" };
+    const r = await session.exec(check);
+    return { passed: r.code === 0, report: `${r.stdout}${r.stderr}`.trim().slice(-2000) };
+}
+
+/** Runs the check after a write: fails the create or update when it does not pass. */
+async function mustPassCheck(session: HostSession, check: string): Promise<boolean | null> {
+    const result = await runCheck(session, check);
+    if (result.passed === false) throw new Error(`the check failed after writing the files: ${result.report}`);
+    return result.passed;
+}
+
+/** The outputs: the inputs less the contents, with the files as measured and the check's result. */
+function outputsOf(inputs: HostFilesInputs, files: HostFileState[], checkPassed: boolean | null): HostFilesOutputs {
     return {
         connection: inputs.connection,
         target: inputs.target,
         files,
         directories: inputs.directories,
         onChange: inputs.onChange,
+        check: inputs.check,
+        checkPassed,
     };
 }
 
@@ -555,26 +582,31 @@ export const hostFilesProvider: pulumi.dynamic.ResourceProvider = {
         return Promise.resolve(diffHostFiles(olds, news));
     },
     async create(inputs: HostFilesInputs) {
-        const files = await withSession(inputs.connection, (s) =>
-            converge(s, inputs, { paths: [], directories: [] }, true),
-        );
-        return { id: idOf(inputs), outs: outputsOf(inputs, files) };
+        return withSession(inputs.connection, async (s) => {
+            const files = await converge(s, inputs, { paths: [], directories: [] }, true);
+            return { id: idOf(inputs), outs: outputsOf(inputs, files, await mustPassCheck(s, inputs.check)) };
+        });
     },
     async read(id: string, props: HostFilesOutputs) {
         const paths = (props.files ?? []).map((f) => f.path);
-        const files = await withSession(props.connection, (s) => measure(s, paths));
-        return { id, props: { ...props, files } };
+        return withSession(props.connection, async (s) => {
+            const files = await measure(s, paths);
+            const { passed } = await runCheck(s, props.check ?? "");
+            return { id, props: { ...props, files, checkPassed: passed } };
+        });
     },
     async update(_id: string, olds: HostFilesOutputs, news: HostFilesInputs) {
-        const files = await withSession(news.connection, (s) =>
-            converge(
+        return withSession(news.connection, async (s) => {
+            // A check that failed on the refresh runs onChange again even when every file is right (a trust
+            // store rebuilt without the anchor is healed by rebuilding it).
+            const files = await converge(
                 s,
                 news,
                 { paths: (olds.files ?? []).map((f) => f.path), directories: olds.directories ?? [] },
-                false,
-            ),
-        );
-        return { outs: outputsOf(news, files) };
+                olds.checkPassed === false,
+            );
+            return { outs: outputsOf(news, files, await mustPassCheck(s, news.check)) };
+        });
     },
     async delete(_id: string, props: HostFilesOutputs) {
         await withSession(props.connection, (s) =>

@@ -71,6 +71,7 @@ function inputs(over: Partial<HostFilesInputs> = {}): HostFilesInputs {
         contents: { "/etc/a/ca.crt": "ca", "/etc/a/key": "key" },
         directories: ["/etc/a"],
         onChange: "",
+        check: "",
         ...over,
     };
 }
@@ -83,6 +84,8 @@ function outputs(over: Partial<HostFilesOutputs> = {}): HostFilesOutputs {
         files: i.files,
         directories: i.directories,
         onChange: i.onChange,
+        check: i.check,
+        checkPassed: null,
         ...over,
     };
 }
@@ -220,6 +223,9 @@ describe("HostFiles diff (old outputs, after a refresh what the host holds, agai
             [],
         ],
         ["the contents alone (never an output) do not count", {}, { contents: {} }, false, []],
+        ["a check that passed on the refresh", { check: "c", checkPassed: true }, { check: "c" }, false, []],
+        ["a check that failed on the refresh", { check: "c", checkPassed: false }, { check: "c" }, true, []],
+        ["a check added", {}, { check: "c" }, true, []],
         ["another host is a replacement", {}, { target: "root@client-b.lab:22" }, true, ["target"]],
     ];
     for (const [what, olds, news, changes, replaces] of cases) {

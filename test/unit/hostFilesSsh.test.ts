@@ -67,6 +67,7 @@ function inputs(conn: HostConnection, files: Record<string, { content: string; m
         contents: Object.fromEntries(Object.entries(files).map(([p, f]) => [p, f.content])),
         directories: [path.join(dir, "certs.d"), path.join(dir, "certs.d", "registry.lab:5443")],
         onChange: `echo changed >> ${path.join(dir, "onchange.log")}`,
+        check: "",
     };
 }
 
@@ -182,5 +183,39 @@ describe("the HostFiles provider over SSH (servers in this process)", { concurre
         assert.equal(fs.existsSync(key()), false);
         assert.equal(fs.existsSync(path.join(dir, "certs.d")), false);
         assert.equal(fs.readFileSync(path.join(dir, "onchange.log"), "utf8"), "changed\nchanged\nchanged\n");
+    });
+
+    it("a check: refresh records it failing, the update runs onChange and passes it; a check that still fails fails the update", async () => {
+        const checked = path.join(dir, "checked");
+        const marker = path.join(checked, "trusted");
+        const c = connection();
+        const withCheck: HostFilesInputs = {
+            connection: c,
+            target: targetOf(c),
+            files: [{ path: path.join(checked, "ca.crt"), mode: "0644", sha256: contentSha256("CA") }],
+            contents: { [path.join(checked, "ca.crt")]: "CA" },
+            directories: [checked],
+            onChange: `touch ${marker}`,
+            check: `test -f ${marker} || { echo 'not trusted' >&2; exit 1; }`,
+        };
+        const p = provider as Required<pulumi.dynamic.ResourceProvider>;
+        let state = (await p.create(withCheck)).outs as HostFilesOutputs;
+        assert.equal(state.checkPassed, true);
+        fs.rmSync(marker);
+        state = (await p.read("id", state)).props as HostFilesOutputs;
+        assert.equal(state.checkPassed, false, "the refresh records the failing check");
+        assert.deepEqual(state.files, withCheck.files, "while every file is right");
+        assert.equal(diffHostFiles(state, withCheck).changes, true);
+        state = (await p.update("id", state, withCheck)).outs as HostFilesOutputs;
+        assert.equal(state.checkPassed, true, "onChange ran again and the check passes");
+        await assert.rejects(
+            p.update(
+                "id",
+                { ...state, checkPassed: false },
+                { ...withCheck, onChange: "true", check: "echo 'still not trusted' >&2; exit 1" },
+            ),
+            /the check failed after writing the files: still not trusted/,
+        );
+        await p.delete("id", state);
     });
 });
