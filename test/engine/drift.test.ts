@@ -39,6 +39,9 @@ const hostFiles = new HostFiles("host-files", {
         { path: dir + "/secret.key", content: config.requireSecret("secret"), mode: "0600" },
     ],
     directories: [dir],
+    // A stand-in for a trust store: onChange builds a bundle from the anchor, the check compares them.
+    onChange: "if [ -f " + dir + "/ca.crt ]; then cat " + dir + "/ca.crt > " + dir + ".bundle; else rm -f " + dir + ".bundle; fi",
+    check: "cmp -s " + dir + "/ca.crt " + dir + ".bundle",
 });
 export const files = hostFiles.files;
 `;
@@ -118,7 +121,7 @@ function driftScenario(name: string, setUp: () => DriftHost, tearDown: () => voi
 
         before(() => {
             host = setUp();
-            host.run(`rm -rf ${host.dir}`);
+            host.run(`rm -rf ${host.dir} ${host.dir}.bundle`);
             dir = fs.mkdtempSync(path.join(os.tmpdir(), "airgap-registry-drift-"));
             fs.writeFileSync(
                 path.join(dir, "Pulumi.yaml"),
@@ -201,6 +204,17 @@ function driftScenario(name: string, setUp: () => DriftHost, tearDown: () => voi
             logged(ok(run("preview", "--refresh", "--expect-no-changes"), "preview --refresh after the heal"));
         });
 
+        it("a check that fails while every file is right (the bundle rebuilt without the anchor) is found and healed", () => {
+            host.run(`: > ${host.dir}.bundle`);
+            const preview = logged(ok(run("preview", "--refresh", "--json"), "preview --refresh --json"));
+            assert.deepEqual(previewChanges(preview), [`update ${hostFilesType}::host-files`]);
+            const text = logged(ok(run("preview", "--refresh", "--diff"), "preview --refresh --diff"));
+            assert.match(text.output, /~ checkPassed: true => false/);
+            logged(ok(run("up", "--yes", "--skip-preview", "--refresh"), "up --refresh"));
+            assert.equal(host.run(`cat ${host.dir}.bundle`), caText);
+            logged(ok(run("preview", "--refresh", "--expect-no-changes"), "preview --refresh after the heal"));
+        });
+
         it("no secret in the state (after the refreshes too) or in any output", () => {
             const state = ok(run("stack", "export"), "stack export").output;
             for (const [what, text] of [
@@ -226,6 +240,7 @@ function driftScenario(name: string, setUp: () => DriftHost, tearDown: () => voi
         it("destroy removes the files and the directory", () => {
             logged(ok(run("destroy", "--yes", "--skip-preview"), "destroy"));
             assert.equal(host.run(`test -e ${host.dir} && echo present || echo absent`).trim(), "absent");
+            assert.equal(host.run(`test -e ${host.dir}.bundle && echo present || echo absent`).trim(), "absent");
             assert.deepEqual(stackResources(dir, env, "drift"), []);
         });
     });
