@@ -296,6 +296,10 @@ driftScenario(
                 return r.stdout;
             },
             privateKeyLine: fs.readFileSync(target.privateKeyPath, "utf8").split("\n")[1],
+            bastionConnections: () => {
+                spawnSync("sleep", ["0.3"]); // the server writes its count every 200 ms
+                return Number(fs.readFileSync(path.join(bastionDir, "connections.log"), "utf8").trim());
+            },
         };
     },
     () => {

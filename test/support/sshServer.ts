@@ -1,8 +1,8 @@
 /**
  * An SSH server for tests, on 127.0.0.1 (ssh2's server): it accepts one client key, runs each exec request under sh
  * on this machine, and forwards `direct-tcpip` channels (so it can stand in for a bastion). Run as a program
- * (`node sshServer.js <dir>`), it writes a client key into <dir>, serves until killed, and prints one JSON line:
- * `{"port", "hostKey", "privateKeyPath"}`.
+ * (`node sshServer.js <dir>`), it writes a client key into <dir>, serves until killed, prints one JSON line:
+ * `{"port", "hostKey", "privateKeyPath"}`, and keeps the count of connections it accepted in <dir>/connections.log.
  */
 
 import { spawn } from "child_process";
@@ -85,6 +85,10 @@ if (require.main === module) {
     const privateKeyPath = path.join(dir, "id_ed25519");
     fs.writeFileSync(privateKeyPath, clientKey.private, { mode: 0o600 });
     const server = new TestSshServer(clientKey.public);
+    // Each accepted connection, one line, for a test or bench to count.
+    const countFile = path.join(dir, "connections.log");
+    const count = setInterval(() => fs.writeFileSync(countFile, `${server.connections}\n`), 200);
+    count.unref();
     void server
         .listen()
         .then(() => console.log(JSON.stringify({ port: server.port, hostKey: server.hostKey.public, privateKeyPath })));
