@@ -45,7 +45,7 @@ export interface HostFileState {
 
 /** The provider's inputs (what the HostFiles resource passes). */
 export interface HostFilesInputs {
-    /** Secret: holds the private keys. */
+    /** How to reach the host: key files by path (public), or keys given inline (then the whole value is a secret). */
     readonly connection: HostConnection;
     /** `user@host:port` (and ` via user@bastion:port`): public, for the preview; another target is a replacement. */
     readonly target: string;
