@@ -249,6 +249,8 @@ function driftScenario(name: string, setUp: () => DriftHost, tearDown: () => voi
 // --- An SSH server of this machine, reached through a second one as the bastion (no lab needed).
 
 let servers: ChildProcess[] = [];
+// However this file ends, its servers end with it.
+process.on("exit", () => servers.forEach((s) => s.kill()));
 
 /** Starts test/support/sshServer.js as a process (the engine's runs block this one) and returns what it printed. */
 function startServer(dir: string): { port: number; hostKey: string; privateKeyPath: string } {
