@@ -33,6 +33,8 @@ export * from "./registry/registryVersion";
 export * from "./ssh/copyByHash";
 export * from "./ssh/dockerOverSsh";
 export * from "./ssh/fileHash";
+export * from "./ssh/hostFiles";
+export * from "./ssh/hostFilesProvider";
 export * from "./ssh/knownHosts";
 export * from "./ssh/shell";
 export * from "./ssh/sshHost";

@@ -163,7 +163,8 @@ export function checkSshHost(field: string, host: SshHostArgs | undefined): stri
     return problems;
 }
 
-function privateKeyOf(endpoint: SshEndpointArgs): pulumi.Output<string> {
+/** The private key of an endpoint (read from `privateKeyPath`, or `privateKey`), as a secret. */
+export function privateKeyOf(endpoint: SshEndpointArgs): pulumi.Output<string> {
     if (endpoint.privateKeyPath !== undefined) {
         return pulumi.secret(fs.readFileSync(expandHome(endpoint.privateKeyPath), "utf8"));
     }
