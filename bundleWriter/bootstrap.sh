@@ -10,7 +10,7 @@
 #      (--node-runtime), otherwise uses the workstation's own; checks the version against the
 #      project's engines.node;
 #   3. unpacks the project into project/ (an operator's stack config and state there are kept);
-#   4. `npm ci --offline` from the carried npm cache, with a dead registry so a miss fails;
+#   4. `npm ci --offline` from the carried npm cache (a miss fails, nothing is fetched);
 #   5. installs the Pulumi CLI, its Node.js language host and the plugins from the carried dist
 #      (checked against its SHA256SUMS) into deploy/ and project/.pulumi-state/home;
 #   6. writes deploy/env.sh (PATH, a file backend in project/.pulumi-state, no downloads) and
@@ -90,11 +90,16 @@ node_version=$(node -p process.versions.node) || fail "node does not run here"
 [ "${node_version%%.*}" -ge "$min_major" ] || fail "Node.js $node_version from $node_from is too old: the project needs >=$min_major (package.json engines.node)"
 say "Node.js $node_version and npm $(npm --version) from $node_from"
 
-# 4. The npm dependencies, offline from the carried cache; a dead registry makes any miss fail
-#    instead of reaching out. Install scripts stay off (package.json allowScripts).
+# 4. The npm dependencies from the carried cache with --offline: npm answers every request from
+#    the cache or fails (ENOTCACHED), it never reaches out. The lockfile records no tarball URLs,
+#    so npm looks the packages up by the registry the bundle was written with (the cache is keyed
+#    by it; a workstation's own .npmrc registry would miss). Install scripts stay off
+#    (package.json allowScripts).
+npm_registry=$(tr -d '\n' < manifest.json | sed -n 's/.*"npmRegistry": *"\([^"]*\)".*/\1/p')
+[ -n "$npm_registry" ] || fail "manifest.json has no deployTool.npmRegistry"
 rm -rf "$DEPLOY/npm-cache"
 tar -xf "$(of_kind npm-cache)" -C "$DEPLOY" --no-same-owner
-(cd "$PROJECT" && npm ci --offline --cache "$DEPLOY/npm-cache" --registry http://127.0.0.1:9/ \
+(cd "$PROJECT" && npm ci --offline --cache "$DEPLOY/npm-cache" --registry "$npm_registry" \
   --ignore-scripts --no-audit --no-fund --update-notifier=false >&2) \
   || fail "npm ci --offline from the carried cache failed (a dependency missing from the bundle?)"
 say "npm dependencies installed offline into $PROJECT/node_modules"

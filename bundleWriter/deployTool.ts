@@ -107,6 +107,11 @@ export function writeDeployTool(
     log: (m: string) => void,
 ): { files: BundleFile[]; info: DeployToolInfo } {
     const files: BundleFile[] = [];
+    // The lockfile records no tarball URLs: npm resolves by registry, and the cache is keyed by it.
+    const npmRegistry = execFileSync("npm", ["config", "get", "registry"], {
+        cwd: o.projectRoot,
+        encoding: "utf8",
+    }).trim();
     const pkg = JSON.parse(fs.readFileSync(path.join(o.projectRoot, "package.json"), "utf8")) as {
         engines?: { node?: string };
     };
@@ -154,10 +159,19 @@ export function writeDeployTool(
             if (fs.existsSync(path.join(o.projectRoot, f)))
                 fs.copyFileSync(path.join(o.projectRoot, f), path.join(npmDir, f));
         }
-        log("npm ci into an empty cache (the dependency closure of package-lock.json)");
+        log(`npm ci from ${npmRegistry} into an empty cache (the dependency closure of package-lock.json)`);
         execFileSync(
             "npm",
-            ["ci", "--cache", path.join(tmp, "npm-cache"), "--ignore-scripts", "--no-audit", "--no-fund"],
+            [
+                "ci",
+                "--cache",
+                path.join(tmp, "npm-cache"),
+                "--registry",
+                npmRegistry,
+                "--ignore-scripts",
+                "--no-audit",
+                "--no-fund",
+            ],
             { cwd: npmDir, stdio: ["ignore", "ignore", "inherit"] },
         );
         execFileSync("tar", ["-cf", path.join(out, deployToolLayout.npmCache), "-C", tmp, "npm-cache"]);
@@ -205,6 +219,7 @@ export function writeDeployTool(
             pulumi: versions.pulumi,
             plugins: versions.plugins,
             nodeEngines,
+            npmRegistry,
             ...(o.nodeRuntime ? { node: o.nodeRuntime.node, npm: o.nodeRuntime.npm } : {}),
         },
     };

@@ -45,6 +45,8 @@ export interface DeployToolInfo {
     readonly plugins: Readonly<Record<string, string>>;
     /** The Node.js versions the project supports (package.json `engines.node`). */
     readonly nodeEngines: string;
+    /** The npm registry the npm cache was filled from: `npm ci --offline` looks packages up by it. */
+    readonly npmRegistry: string;
     /** The carried Node.js and npm versions (`--node-runtime`); absent when the workstation brings its own. */
     readonly node?: string;
     readonly npm?: string;
