@@ -14,9 +14,10 @@ import { BundleFile, DeployToolInfo, describeFile } from "../components/bundle/m
 export const pluginNames = ["tls", "random", "command", "docker"] as const;
 
 /** Pulumi CLI and plugin versions pinned by package-lock.json (as scripts/toolchain.sh reads them). Pure. */
-export function lockedPulumiVersions(lock: {
-    packages?: Record<string, { version?: string }>;
-}): { pulumi: string; plugins: Record<string, string> } {
+export function lockedPulumiVersions(lock: { packages?: Record<string, { version?: string }> }): {
+    pulumi: string;
+    plugins: Record<string, string>;
+} {
     const version = (name: string) => {
         const v = lock.packages?.[`node_modules/${name}`]?.version;
         if (!v) throw new Error(`package-lock.json has no ${name}: cannot tell which Pulumi version to carry`);
@@ -134,7 +135,11 @@ export function writeDeployTool(
     }
     fs.writeFileSync(path.join(distOut, "SHA256SUMS"), needed.map((f) => `${sums.get(f)}  ${f}\n`).join(""));
     files.push(describeFile(out, `${deployToolLayout.pulumiDist}/SHA256SUMS`, "pulumi-dist"));
-    log(`pulumi dist: pulumi v${versions.pulumi}, ${Object.entries(versions.plugins).map((e) => e.join(" ")).join(", ")}`);
+    log(
+        `pulumi dist: pulumi v${versions.pulumi}, ${Object.entries(versions.plugins)
+            .map((e) => e.join(" "))
+            .join(", ")}`,
+    );
 
     // The project: its files as git sees them (uncommitted edits included), no dependencies or state.
     const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
@@ -148,7 +153,17 @@ export function writeDeployTool(
         fs.writeFileSync(listFile, projectFiles.join("\0"));
         const projectOut = path.join(out, deployToolLayout.project);
         fs.mkdirSync(path.dirname(projectOut), { recursive: true });
-        execFileSync("tar", ["--null", "-czf", projectOut, "-C", o.projectRoot, "-T", listFile, "--owner=0", "--group=0"]);
+        execFileSync("tar", [
+            "--null",
+            "-czf",
+            projectOut,
+            "-C",
+            o.projectRoot,
+            "-T",
+            listFile,
+            "--owner=0",
+            "--group=0",
+        ]);
         files.push(describeFile(out, deployToolLayout.project, "project"));
         log(`project: ${projectFiles.length} files`);
 

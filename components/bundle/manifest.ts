@@ -139,7 +139,9 @@ export function filesOfKind(manifest: BundleManifest, kind: BundleFileKind): Bun
 }
 
 /** Bytes per kind of file, in the order kinds first appear in the manifest (the parts of a bundle). Pure. */
-export function partSizes(manifest: Pick<BundleManifest, "files">): Array<{ kind: BundleFileKind; files: number; bytes: number }> {
+export function partSizes(
+    manifest: Pick<BundleManifest, "files">,
+): Array<{ kind: BundleFileKind; files: number; bytes: number }> {
     const parts = new Map<BundleFileKind, { kind: BundleFileKind; files: number; bytes: number }>();
     for (const f of manifest.files) {
         const part = parts.get(f.kind) ?? { kind: f.kind, files: 0, bytes: 0 };
