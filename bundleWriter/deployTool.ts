@@ -119,7 +119,9 @@ export function writeDeployTool(
     const nodeEngines = pkg.engines?.node;
     if (!nodeEngines) throw new Error("package.json has no engines.node: cannot say which Node.js the project needs");
     const versions = lockedPulumiVersions(
-        JSON.parse(fs.readFileSync(path.join(o.projectRoot, "package-lock.json"), "utf8")),
+        JSON.parse(fs.readFileSync(path.join(o.projectRoot, "package-lock.json"), "utf8")) as Parameters<
+            typeof lockedPulumiVersions
+        >[0],
     );
 
     // The Pulumi dist: the needed tarballs, checked against the dist's SHA256SUMS, with a SHA256SUMS of just them.
