@@ -117,13 +117,8 @@ describe("inside the air gap: bootstrap and pulumi up on workstation.lab", { con
         assert.match(outsideHttp.stderr, /Could not resolve host|Resolving timed out/);
         const outsideIp = onHost(cfg, ws, "curl -sS --max-time 5 -o /dev/null https://1.1.1.1/");
         assert.ok([7, 28].includes(outsideIp.code), `curl to an outside address fails: ${outsideIp.stderr}`);
-        // No default route: the lab network is --internal.
-        const routes = run(ws, "cat /proc/net/route").trim().split("\n").slice(1);
-        assert.deepEqual(
-            routes.filter((l) => l.split(/\s+/)[1] === "00000000"),
-            [],
-            routes.join("\n"),
-        );
+        // (Docker's --internal network leaves the container a default route; the host drops what is sent on it,
+        // so the proof is the failed connection above, not the routing table.)
         // The positive twin from the same place: the lab's own hosts answer.
         assert.match(run(ws, "getent hosts registry.lab"), /registry\.lab/);
     });
