@@ -1,12 +1,13 @@
 /**
- * `npm run bundle`: writes a carry-in bundle (registry image, engine packages, images to serve, storage,
- * manifest.json) on a machine with a network.
+ * `npm run bundle`: writes a carry-in bundle (registry image, engine packages, images to serve, storage, optionally the
+ * deployment tool, manifest.json) on a machine with a network.
  */
 
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { BundleFile, BundleManifest, describeFile, manifestName } from "../components/bundle/manifest";
+import { BundleFile, BundleManifest, describeFile, manifestName, partSizes } from "../components/bundle/manifest";
+import { writeDeployTool } from "./deployTool";
 import { downloadDebianClosure, downloadRhelClosure } from "./enginePackages";
 
 // npm run bundle -- --out DIR [options]   (on a machine with a network and a Docker daemon)
@@ -18,6 +19,13 @@ import { downloadDebianClosure, downloadRhelClosure } from "./enginePackages";
 //   --package NAME         packages to resolve (default: docker.io curl ca-certificates for
 //                          debian; docker-ce docker-ce-cli containerd.io curl for rhel)
 //   --storage-archive F    a registry storage tarball (.tar.gz of the storage root) to restore
+//   --deploy-tool          also carry the deployment tool: the Pulumi dist, this project, its npm
+//                          dependencies as an npm cache, and bootstrap.sh (README, "Inside the air gap")
+//   --pulumi-dist DIR      the Pulumi dist to carry (default: AIRGAP_REGISTRY_PULUMI_DIST, else
+//                          ../shared/pulumi-dist beside this checkout, as scripts/toolchain.sh)
+//   --node-runtime         with --deploy-tool: also carry Node.js (official linux-x64 build) and npm
+//   --node-version V       Node.js version to carry (default: the one running this command)
+//   --npm-version V        npm version to carry (default: the one on this machine)
 //
 // Writes DIR/manifest.json with the SHA-256 and size of every file.
 
@@ -28,10 +36,23 @@ interface Options {
     packages: "debian" | "rhel" | "none";
     packageNames: string[];
     storageArchive?: string;
+    deployTool: boolean;
+    pulumiDist?: string;
+    nodeRuntime: boolean;
+    nodeVersion?: string;
+    npmVersion?: string;
 }
 
 function parse(argv: string[]): Options {
-    const o: Options = { out: "", registryImage: "registry:3", images: [], packages: "debian", packageNames: [] };
+    const o: Options = {
+        out: "",
+        registryImage: "registry:3",
+        images: [],
+        packages: "debian",
+        packageNames: [],
+        deployTool: false,
+        nodeRuntime: false,
+    };
     for (let i = 0; i < argv.length; i++) {
         const value = () => {
             const v = argv[++i];
@@ -70,11 +91,30 @@ function parse(argv: string[]): Options {
             case "--storage-archive":
                 o.storageArchive = value();
                 break;
+            case "--deploy-tool":
+                o.deployTool = true;
+                break;
+            case "--pulumi-dist":
+                o.pulumiDist = value();
+                break;
+            case "--node-runtime":
+                o.nodeRuntime = true;
+                break;
+            case "--node-version":
+                o.nodeVersion = value();
+                break;
+            case "--npm-version":
+                o.npmVersion = value();
+                break;
             default:
                 throw new Error(`unknown option ${argv[i]}`);
         }
     }
     if (!o.out) throw new Error("--out DIR is required");
+    if ((o.nodeRuntime || o.pulumiDist) && !o.deployTool)
+        throw new Error("--node-runtime and --pulumi-dist go with --deploy-tool");
+    if ((o.nodeVersion || o.npmVersion) && !o.nodeRuntime)
+        throw new Error("--node-version and --npm-version go with --node-runtime");
     return o;
 }
 
@@ -131,14 +171,44 @@ function main(): void {
         fs.copyFileSync(o.storageArchive, path.join(out, "storage", "registry-storage.tar.gz"));
         files.push(describeFile(out, "storage/registry-storage.tar.gz", "storage"));
     }
+    let deployTool: BundleManifest["deployTool"];
+    if (o.deployTool) {
+        const root = path.resolve(__dirname, "..", "..");
+        const dist = path.resolve(
+            o.pulumiDist ?? process.env.AIRGAP_REGISTRY_PULUMI_DIST ?? path.join(root, "..", "shared", "pulumi-dist"),
+        );
+        if (!fs.existsSync(path.join(dist, "SHA256SUMS")))
+            throw new Error(`no Pulumi dist at ${dist} (SHA256SUMS missing): pass --pulumi-dist DIR`);
+        const written = writeDeployTool(
+            out,
+            {
+                pulumiDist: dist,
+                projectRoot: root,
+                ...(o.nodeRuntime
+                    ? {
+                          nodeRuntime: {
+                              node: o.nodeVersion ?? process.versions.node,
+                              npm: o.npmVersion ?? execFileSync("npm", ["--version"], { encoding: "utf8" }).trim(),
+                          },
+                      }
+                    : {}),
+            },
+            log,
+        );
+        files.push(...written.files);
+        deployTool = written.info;
+    }
     const manifest: BundleManifest = {
         version: 1,
         created: new Date().toISOString(),
         ...(target ? { target } : {}),
         ...(install ? { install } : {}),
+        ...(deployTool ? { deployTool } : {}),
         files,
     };
     fs.writeFileSync(path.join(out, manifestName), `${JSON.stringify(manifest, null, 2)}\n`);
+    for (const part of partSizes(manifest))
+        log(`  ${part.kind}: ${part.files} files, ${(part.bytes / 1048576).toFixed(1)} MiB`);
     const total = files.reduce((n, f) => n + f.size, 0);
     log(`${files.length} files, ${(total / 1048576).toFixed(1)} MiB, manifest ${path.join(out, manifestName)}`);
     process.stdout.write(`${out}\n`);

@@ -7,7 +7,17 @@ import * as path from "path";
 import { sha256File } from "../ssh/fileHash";
 
 /** What a file in a carry-in bundle is for. */
-export type BundleFileKind = "registry-image" | "engine-package" | "image" | "storage";
+export type BundleFileKind =
+    | "registry-image"
+    | "engine-package"
+    | "image"
+    | "storage"
+    // The deployment tool (`--deploy-tool`): what an operator inside the air gap runs `pulumi up` with.
+    | "bootstrap"
+    | "pulumi-dist"
+    | "project"
+    | "npm-cache"
+    | "node-runtime";
 
 /** One file of a bundle, with the hash and size it had when the bundle was written. */
 export interface BundleFile {
@@ -22,6 +32,24 @@ export interface BundleFile {
     readonly ref?: string;
     /** For engine packages: the package format. */
     readonly format?: "deb" | "rpm";
+    /** For the node runtime: which package (`node` or `npm`) and its version. */
+    readonly package?: "node" | "npm";
+    readonly version?: string;
+}
+
+/** What the deployment tool of a bundle is (`--deploy-tool`), for the bootstrap and for people. */
+export interface DeployToolInfo {
+    /** The Pulumi CLI and language host version. */
+    readonly pulumi: string;
+    /** Resource plugin versions by name. */
+    readonly plugins: Readonly<Record<string, string>>;
+    /** The Node.js versions the project supports (package.json `engines.node`). */
+    readonly nodeEngines: string;
+    /** The npm registry the npm cache was filled from: `npm ci --offline` looks packages up by it. */
+    readonly npmRegistry: string;
+    /** The carried Node.js and npm versions (`--node-runtime`); absent when the workstation brings its own. */
+    readonly node?: string;
+    readonly npm?: string;
 }
 
 /** `manifest.json` of a bundle. */
@@ -33,6 +61,8 @@ export interface BundleManifest {
     readonly target?: string;
     /** The engine packages to install by name (their dependencies come along). */
     readonly install?: readonly string[];
+    /** The deployment tool carried (`--deploy-tool`). */
+    readonly deployTool?: DeployToolInfo;
     readonly files: readonly BundleFile[];
 }
 
@@ -106,4 +136,18 @@ function isManifest(value: unknown): value is BundleManifest {
 /** The files of one kind, in manifest order. Pure. */
 export function filesOfKind(manifest: BundleManifest, kind: BundleFileKind): BundleFile[] {
     return manifest.files.filter((f) => f.kind === kind);
+}
+
+/** Bytes per kind of file, in the order kinds first appear in the manifest (the parts of a bundle). Pure. */
+export function partSizes(
+    manifest: Pick<BundleManifest, "files">,
+): Array<{ kind: BundleFileKind; files: number; bytes: number }> {
+    const parts = new Map<BundleFileKind, { kind: BundleFileKind; files: number; bytes: number }>();
+    for (const f of manifest.files) {
+        const part = parts.get(f.kind) ?? { kind: f.kind, files: 0, bytes: 0 };
+        part.files += 1;
+        part.bytes += f.size;
+        parts.set(f.kind, part);
+    }
+    return [...parts.values()];
 }

@@ -2,6 +2,7 @@
 
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -9,8 +10,10 @@ import { installMocks, recordingRoot, settle, resetRecorded, RecordedResource } 
 import { existingFile, knownHostsFile } from "../support/fixtures";
 import { shellcheck } from "../support/shellcheck";
 import {
+    BundleFileKind,
     BundleManifest,
     describeFile,
+    partSizes,
     manifestName,
     verifyBundle,
     bundleContents,
@@ -22,6 +25,14 @@ import {
     storageRestoreScript,
 } from "../../components/internal";
 import { imageFileName } from "../../bundleWriter/cli";
+import {
+    lockedPulumiVersions,
+    minimumNodeMajor,
+    nodeSatisfies,
+    pickSha256Sums,
+    projectFilesToCarry,
+    pulumiDistFileNames,
+} from "../../bundleWriter/deployTool";
 
 installMocks();
 
@@ -295,5 +306,208 @@ describe("PrivateRegistry with a bundle", () => {
             () => new PrivateRegistry("both", { ...args(makeBundle()), registryImageArchive: key }),
             /`bundlePath` and `registryImage`\/`registryImageArchive` are mutually exclusive/,
         );
+    });
+});
+
+describe("the deployment tool (--deploy-tool)", () => {
+    const lock = {
+        packages: {
+            "node_modules/@pulumi/pulumi": { version: "3.248.0" },
+            "node_modules/@pulumi/tls": { version: "5.5.1" },
+            "node_modules/@pulumi/random": { version: "4.21.1" },
+            "node_modules/@pulumi/command": { version: "1.2.1" },
+            "node_modules/@pulumi/docker": { version: "5.0.0" },
+        },
+    };
+
+    it("carries the Pulumi CLI and the plugins at the versions of package-lock.json", () => {
+        const versions = lockedPulumiVersions(lock);
+        assert.deepEqual(versions, {
+            pulumi: "3.248.0",
+            plugins: { tls: "5.5.1", random: "4.21.1", command: "1.2.1", docker: "5.0.0" },
+        });
+        assert.deepEqual(pulumiDistFileNames(versions), [
+            "pulumi-v3.248.0-linux-x64.tar.gz",
+            "pulumi-resource-tls-v5.5.1-linux-amd64.tar.gz",
+            "pulumi-resource-random-v4.21.1-linux-amd64.tar.gz",
+            "pulumi-resource-command-v1.2.1-linux-amd64.tar.gz",
+            "pulumi-resource-docker-v5.0.0-linux-amd64.tar.gz",
+        ]);
+        const withoutDocker: Record<string, { version: string }> = { ...lock.packages };
+        delete withoutDocker["node_modules/@pulumi/docker"];
+        assert.throws(
+            () => lockedPulumiVersions({ packages: withoutDocker }),
+            /package-lock\.json has no @pulumi\/docker/,
+        );
+    });
+
+    it("the repository's own lockfile pins the versions the shared dist has", () => {
+        const root = path.resolve(__dirname, "..", "..", "..");
+        const versions = lockedPulumiVersions(
+            JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8")) as Parameters<
+                typeof lockedPulumiVersions
+            >[0],
+        );
+        assert.equal(versions.pulumi, "3.248.0");
+    });
+
+    it("picks the needed SHA256SUMS lines and names every file the dist does not list", () => {
+        const a = "a".repeat(64);
+        const b = "b".repeat(64);
+        const sums = `${a}  one.tar.gz\n${b} *two.tar.gz\n${"c".repeat(64)}  other.tar.gz\n\n`;
+        assert.deepEqual(
+            [...pickSha256Sums(sums, ["one.tar.gz", "two.tar.gz"])],
+            [
+                ["one.tar.gz", a],
+                ["two.tar.gz", b],
+            ],
+        );
+        assert.throws(
+            () => pickSha256Sums(sums, ["one.tar.gz", "three.tar.gz", "four.tar.gz"]),
+            /does not list three\.tar\.gz, four\.tar\.gz/,
+        );
+    });
+
+    it("carries the project's sources, never dependencies, build output, lab or engine state (table)", () => {
+        assert.deepEqual(
+            projectFilesToCarry([
+                "index.ts",
+                "Pulumi.yaml",
+                "Pulumi.dev.yaml",
+                "Pulumi.test-bundle.yaml",
+                "Pulumi.bench.yaml",
+                "package.json",
+                "package-lock.json",
+                ".npmrc",
+                "components/index.ts",
+                "node_modules",
+                "node_modules/yaml/package.json",
+                ".lab",
+                "dist/index.js",
+                ".pulumi-state/home/x",
+                "bench-results/r.json",
+                "scripts/toolchain.sh",
+                "index.ts",
+                "",
+            ]),
+            [
+                ".npmrc",
+                "Pulumi.dev.yaml",
+                "Pulumi.yaml",
+                "components/index.ts",
+                "index.ts",
+                "package-lock.json",
+                "package.json",
+                "scripts/toolchain.sh",
+            ],
+        );
+    });
+
+    it("checks Node.js versions against engines.node (table)", () => {
+        const table: Array<[string, string, boolean]> = [
+            ["20.20.2", ">=20", true],
+            ["v22.1.0", ">=20", true],
+            ["18.20.4", ">=20", false],
+            ["19.9.0", ">= 20.0.0", false],
+            ["20.0.0", ">=20.0.0", true],
+        ];
+        for (const [version, engines, ok] of table)
+            assert.equal(nodeSatisfies(version, engines), ok, `${version} ${engines}`);
+        assert.throws(() => nodeSatisfies("20", ">=20"), /not a Node\.js version/);
+        assert.throws(() => minimumNodeMajor("^20 || ^22"), /not of the form >=N/);
+    });
+
+    it("the bundle's parts and their sizes, in manifest order", () => {
+        const file = (kind: BundleFileKind, size: number) => ({ path: `${kind}/${size}`, kind, sha256: "0", size });
+        assert.deepEqual(
+            partSizes({
+                files: [
+                    file("registry-image", 10),
+                    file("pulumi-dist", 5),
+                    file("pulumi-dist", 7),
+                    file("bootstrap", 1),
+                ],
+            }),
+            [
+                { kind: "registry-image", files: 1, bytes: 10 },
+                { kind: "pulumi-dist", files: 2, bytes: 12 },
+                { kind: "bootstrap", files: 1, bytes: 1 },
+            ],
+        );
+    });
+
+    const root = path.resolve(__dirname, "..", "..", "..");
+
+    it("bootstrap.sh and lab/workstation.sh pass shellcheck", () => {
+        for (const script of ["bundleWriter/bootstrap.sh", "lab/workstation.sh"]) {
+            const r = spawnSync("shellcheck", ["--severity=style", "-x", path.join(root, script)], {
+                encoding: "utf8",
+                cwd: path.join(root, path.dirname(script)),
+            });
+            assert.equal(r.status, 0, `${script}:\n${r.stdout}${r.stderr}`);
+        }
+    });
+
+    /** A bundle with bootstrap.sh and the given files (path -> content), its manifest listing them. */
+    function bootstrapBundle(parts: Record<string, [BundleFileKind, string]>): string {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "airgap-bootstrap-"));
+        fs.copyFileSync(path.join(root, "bundleWriter", "bootstrap.sh"), path.join(dir, "bootstrap.sh"));
+        const files = [describeFile(dir, "bootstrap.sh", "bootstrap")];
+        for (const [rel, [kind, content]] of Object.entries(parts)) {
+            fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+            fs.writeFileSync(path.join(dir, rel), content);
+            files.push(describeFile(dir, rel, kind));
+        }
+        const manifest: BundleManifest = { version: 1, created: "2026-01-01T00:00:00Z", files };
+        fs.writeFileSync(path.join(dir, manifestName), `${JSON.stringify(manifest, null, 2)}\n`);
+        return dir;
+    }
+    const bootstrap = (dir: string) =>
+        spawnSync("bash", [path.join(dir, "bootstrap.sh"), "--stack", "site"], { encoding: "utf8", cwd: os.tmpdir() });
+    const tool: Record<string, [BundleFileKind, string]> = {
+        "deploy-tool/pulumi-dist/SHA256SUMS": ["pulumi-dist", "sums"],
+        "deploy-tool/project.tar.gz": ["project", "project bytes"],
+        "deploy-tool/npm-cache.tar": ["npm-cache", "cache bytes"],
+    };
+
+    it("bootstrap: an altered file stops it before anything is unpacked, naming the file (table)", () => {
+        const cases: Array<[string, (dir: string) => void, RegExp]> = [
+            [
+                "altered",
+                (d) => fs.appendFileSync(path.join(d, "deploy-tool/project.tar.gz"), "x"),
+                /deploy-tool\/project\.tar\.gz does not match its SHA-256 in manifest\.json/,
+            ],
+            [
+                "missing",
+                (d) => fs.rmSync(path.join(d, "deploy-tool/npm-cache.tar")),
+                /deploy-tool\/npm-cache\.tar is missing \(listed in manifest\.json as npm-cache\)/,
+            ],
+            [
+                "outside",
+                (d) => {
+                    const m = JSON.parse(fs.readFileSync(path.join(d, manifestName), "utf8")) as BundleManifest;
+                    const files = [...m.files, { path: "../x", kind: "image", sha256: "a".repeat(64), size: 1 }];
+                    fs.writeFileSync(path.join(d, manifestName), JSON.stringify({ ...m, files }, null, 2));
+                },
+                /manifest entry \.\.\/x points outside the bundle/,
+            ],
+            ["no manifest", (d) => fs.rmSync(path.join(d, manifestName)), /manifest\.json is missing/],
+        ];
+        for (const [title, damage, message] of cases) {
+            const dir = bootstrapBundle(tool);
+            damage(dir);
+            const r = bootstrap(dir);
+            assert.equal(r.status, 1, title);
+            assert.match(r.stderr, message, title);
+            assert.equal(fs.existsSync(path.join(dir, "project")), false, `${title}: nothing unpacked`);
+        }
+    });
+
+    it("bootstrap: a bundle without the deployment tool is refused, saying how to write one", () => {
+        const dir = bootstrapBundle({ "registry/registry-image.tar": ["registry-image", "image"] });
+        const r = bootstrap(dir);
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /verified 2 files against manifest\.json/);
+        assert.match(r.stderr, /the bundle carries no pulumi-dist: write it with npm run bundle -- --deploy-tool/);
     });
 });
