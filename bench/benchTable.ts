@@ -76,9 +76,14 @@ export function renderBenchTable(rows: readonly BenchRow[]): string {
     return markdownTable(header, lines) + (failures.length > 0 ? `\nFailures:\n${failures.join("\n")}\n` : "");
 }
 
-/** A phase's first error line: the engine's diagnostic naming the resource, not the whole output. Pure. */
+/**
+ * What a failed phase reports: the engine's errors that name a resource (`error <type>::<name>: ...`, as
+ * `diagnosticsOf` writes them), else its first `error:` line, else the first line. Pure.
+ */
 export function firstErrorLine(message: string): string {
     const lines = message.split("\n").map((l) => l.trim());
+    const onResources = lines.filter((l) => /^error \S+::\S+: /.test(l));
+    if (onResources.length > 0) return onResources.join("; ");
     return lines.find((l) => /^error: /.test(l)) ?? lines.find((l) => l !== "") ?? message;
 }
 

@@ -47,10 +47,16 @@ describe("bench table", () => {
         );
         assert.doesNotMatch(renderBenchTable([row(2, 1)]), /FAILED|Failures/, "negative twin");
     });
-    it("firstErrorLine: the engine's error line, else the first line", () => {
+    it("firstErrorLine: the errors on resources, else the engine's error line, else the first line", () => {
         assert.equal(
-            firstErrorLine('50 clients: destroy failed (exit 1):\n  warning: w\n    error: EOF: running "rm":\n'),
-            'error: EOF: running "rm":',
+            firstErrorLine(
+                "50 clients: destroy failed (exit 1):\nerror command:remote:Command::a-os-trust: EOF: running x\nerror command:remote:Command::b-check: boom\nerror: update failed\n",
+            ),
+            "error command:remote:Command::a-os-trust: EOF: running x; error command:remote:Command::b-check: boom",
+        );
+        assert.equal(
+            firstErrorLine("destroy failed (exit 1):\n  warning: w\nerror: update failed\n"),
+            "error: update failed",
         );
         assert.equal(firstErrorLine("\nsomething broke\nmore"), "something broke");
     });
