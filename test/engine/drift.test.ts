@@ -15,6 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import type { SshHostArgs } from "../../components/ssh/sshHost";
 import { projectRoot, pulumi, pulumiEnv, PulumiRun, stackResources } from "../support/engine";
+import { writeScratchProgram } from "../support/scratchProgram";
 import { labUp, mustRun, onHost } from "../support/lab";
 import { diagnosticsOf, engineEvents, resourceOf } from "../support/stack";
 
@@ -123,19 +124,7 @@ function driftScenario(name: string, setUp: () => DriftHost, tearDown: () => voi
             host = setUp();
             host.run(`rm -rf ${host.dir} ${host.dir}.bundle`);
             dir = fs.mkdtempSync(path.join(os.tmpdir(), "airgap-registry-drift-"));
-            fs.writeFileSync(
-                path.join(dir, "Pulumi.yaml"),
-                "name: drift-check\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n",
-            );
-            fs.writeFileSync(path.join(dir, "index.ts"), program());
-            fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "drift-check", main: "index.ts" }));
-            fs.writeFileSync(
-                path.join(dir, "tsconfig.json"),
-                JSON.stringify({
-                    compilerOptions: { strict: true, target: "ES2022", module: "commonjs", moduleResolution: "node" },
-                }),
-            );
-            fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(dir, "node_modules"));
+            writeScratchProgram(dir, "drift-check", program(), path.join(projectRoot, "node_modules"));
             env = pulumiEnv(path.join(dir, ".state"));
             ok(run("stack", "init", "drift"), "stack init");
             configSet("dir", host.dir);

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { projectRoot, pulumi, pulumiEnv, stackResources } from "../support/engine";
+import { writeScratchProgram } from "../support/scratchProgram";
 
 // The real Pulumi engine (CLI + Node.js language host + dynamic-provider plugin from the
 // toolchain), no mocks: a throwaway program goes through up, a no-change preview and destroy.
@@ -42,19 +43,7 @@ describe("the real Pulumi engine", () => {
     let env: NodeJS.ProcessEnv;
     before(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "airgap-registry-engine-"));
-        fs.writeFileSync(
-            path.join(dir, "Pulumi.yaml"),
-            "name: engine-check\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n",
-        );
-        fs.writeFileSync(path.join(dir, "index.ts"), program);
-        fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "engine-check", main: "index.ts" }));
-        fs.writeFileSync(
-            path.join(dir, "tsconfig.json"),
-            JSON.stringify({
-                compilerOptions: { strict: true, target: "ES2022", module: "commonjs", moduleResolution: "node" },
-            }),
-        );
-        fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(dir, "node_modules"));
+        writeScratchProgram(dir, "engine-check", program, path.join(projectRoot, "node_modules"));
         env = pulumiEnv(path.join(dir, ".state"));
         const init = pulumi(dir, env, "stack", "init", "engine");
         assert.equal(init.status, 0, init.output);
