@@ -6,7 +6,7 @@
 
 import { describe, it, before, after } from "node:test";
 import * as assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -39,17 +39,8 @@ const onWs = (command: string) =>
         `read -r PULUMI_CONFIG_PASSPHRASE; export PULUMI_CONFIG_PASSPHRASE; . ${bundleOnWs}/deploy/env.sh && cd ${bundleOnWs}/project && ${command}`,
         `${passphrase}\n`,
     );
-/** Like onHost, for the long runs (bootstrap, up, destroy on two shared cores): 15 minutes. */
-const onHostLong = (host: string, command: string, stdin = "") => {
-    const r = spawnSync("ssh", ["-F", cfg, host, command], {
-        input: stdin,
-        encoding: "utf8",
-        timeout: 900_000,
-        maxBuffer: 64 << 20,
-    });
-    if (r.error) throw r.error;
-    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-};
+/** onHost for the long runs (bootstrap, up, destroy on two shared cores): 15 minutes. */
+const onHostLong = (host: string, command: string, stdin = "") => onHost(cfg, host, command, stdin, 900_000);
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
 
 describe("inside the air gap: bootstrap and pulumi up on workstation.lab", { concurrency: false }, () => {

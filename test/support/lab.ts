@@ -24,13 +24,19 @@ export interface RemoteRun {
 /**
  * Runs `command` on a lab host over SSH (through the bastion), with `stdin` (text, or the bytes
  * of a tarball): the way @pulumi/command's remote.Command runs its create/delete text in the
- * user's shell.
+ * user's shell. Killed after `timeoutMs` (default 5 minutes).
  */
-export function onHost(sshConfig: string, host: string, command: string, stdin: string | Buffer = ""): RemoteRun {
+export function onHost(
+    sshConfig: string,
+    host: string,
+    command: string,
+    stdin: string | Buffer = "",
+    timeoutMs = 300_000,
+): RemoteRun {
     const r = spawnSync("ssh", ["-F", sshConfig, host, command], {
         input: stdin,
         encoding: "utf8",
-        timeout: 300_000,
+        timeout: timeoutMs,
         maxBuffer: 64 << 20,
     });
     if (r.error) throw r.error;
