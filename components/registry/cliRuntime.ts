@@ -16,7 +16,7 @@ export function runWithCli(
     args: RegistryRunArgs & { readonly engine: CliEngine },
     parent: pulumi.Resource,
 ): RunningRegistry {
-    const scripts = args.contentHash.apply((hash) =>
+    const scripts = pulumi.all([args.contentHash, args.filesHash]).apply(([hash, filesHash]) =>
         cliRunScripts({
             engine: args.engine,
             containerName: args.containerName,
@@ -25,6 +25,7 @@ export function runWithCli(
             dataDir: args.dataDir,
             registryVersion: args.registryVersion,
             contentHash: hash,
+            filesHash,
             healthcheck: args.healthcheck,
         }),
     );

@@ -5,7 +5,13 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import { dockerOverSsh } from "../ssh/dockerOverSsh";
 import { containerPort } from "./configYml";
-import { healthcheckCommand, registryEnvs, registryVolumes, runtimeHandoverScript } from "./registryScripts";
+import {
+    filesLabel,
+    healthcheckCommand,
+    registryEnvs,
+    registryVolumes,
+    runtimeHandoverScript,
+} from "./registryScripts";
 import { RegistryRunArgs, RunningRegistry } from "./runtime";
 
 /**
@@ -33,6 +39,7 @@ export function runWithDockerProvider(name: string, args: RegistryRunArgs, paren
             ...(registryEnvs(args.registryVersion).length > 0 ? { envs: registryEnvs(args.registryVersion) } : {}),
             labels: [
                 { label: "airgap-registry.content-sha256", value: args.contentHash },
+                { label: filesLabel, value: args.filesHash },
                 { label: "airgap-registry.managed-by", value: "pulumi" },
             ],
             ...(args.healthcheck

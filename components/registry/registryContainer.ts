@@ -8,13 +8,14 @@ import * as command from "@pulumi/command";
 import * as random from "@pulumi/random";
 import { hostPreparationDefaults } from "../host/hostPreparation";
 import { sha256Of } from "../ssh/fileHash";
+import { formerRemoteCommand, HostFiles } from "../ssh/hostFiles";
 import { checkSshHost, sshConnection, SshHostArgs } from "../ssh/sshHost";
 import { assertValid, checkIdentifier, checkPort, checkRemotePath, fieldPath } from "../validation";
 import { runWithCli } from "./cliRuntime";
 import { renderRegistryConfig } from "./configYml";
 import { runWithDockerProvider } from "./dockerProviderRuntime";
 import { renderHtpasswd } from "./htpasswd";
-import { readinessScript, writeFileScripts } from "./registryScripts";
+import { filesLabelValue, readinessScript, restartOnHealScript } from "./registryScripts";
 import { checkUsers, RegistryCredential, RegistryUserArgs, userSecrets } from "./registryUsers";
 import { checkRuntime, CliEngine, RegistryRuntime } from "./runtime";
 import { RegistryVersion, resolveRegistryVersion } from "./registryVersion";
@@ -165,31 +166,37 @@ export class RegistryContainer extends pulumi.ComponentResource {
         const filesAfter = pulumi.output(args.filesAfter ?? []);
         const key = pulumi.secret(args.privateKeyPem);
 
-        const file = (
-            role: string,
-            path: string,
-            mode: "0600" | "0644",
-            content: pulumi.Output<string>,
-            secret: boolean,
-        ) => {
-            const scripts = writeFileScripts(path, mode);
-            return new command.remote.Command(
-                `${name}-${role}`,
-                { connection, create: scripts.create, delete: scripts.delete, stdin: content, triggers: [path, mode] },
-                {
-                    parent: this,
-                    deleteBeforeReplace: true,
-                    additionalSecretOutputs: secret ? ["stdin"] : [],
-                    dependsOn: filesAfter,
-                },
-            );
-        };
-        const files = [
-            file("cert-chain", chainPathOn(dataDir), "0644", chain, false),
-            file("server-key", `${dataDir}/certs/server.key`, "0600", key, true),
-            file("config", `${dataDir}/config/config.yml`, "0644", config, true),
-            file("htpasswd", `${dataDir}/auth/htpasswd`, "0644", htpasswd, true),
+        const engine =
+            runtime === "docker-provider" ? "docker" : (args.cliEngine ?? registryContainerDefaults.cliEngine);
+        const placed: Array<{ role: string; path: string; mode: "0600" | "0644"; content: pulumi.Output<string> }> = [
+            { role: "cert-chain", path: chainPathOn(dataDir), mode: "0644", content: chain },
+            { role: "server-key", path: `${dataDir}/certs/server.key`, mode: "0600", content: key },
+            { role: "config", path: `${dataDir}/config/config.yml`, mode: "0644", content: config },
+            { role: "htpasswd", path: `${dataDir}/auth/htpasswd`, mode: "0644", content: htpasswd },
         ];
+        // One HostFiles a file: a refresh shows which of them was changed on the host, and its update writes back
+        // exactly that one, then restarts the container when it is the one the stack wants (restartOnHealScript).
+        const onHeal = restartOnHealScript(
+            engine,
+            containerName,
+            placed.map((f) => f.path),
+        );
+        const files = placed.map(
+            (f) =>
+                new HostFiles(
+                    `${name}-${f.role}`,
+                    { ssh: args.ssh, files: [{ path: f.path, mode: f.mode, content: f.content }], onChange: onHeal },
+                    {
+                        parent: this,
+                        deleteBeforeReplace: true,
+                        aliases: [...formerRemoteCommand],
+                        dependsOn: filesAfter,
+                    },
+                ),
+        );
+        const filesHash = pulumi.unsecret(
+            pulumi.all(placed.map((f) => f.content)).apply((contents) => filesLabelValue(contents)),
+        );
         const contentHash = pulumi.unsecret(
             pulumi
                 .all([
@@ -215,6 +222,7 @@ export class RegistryContainer extends pulumi.ComponentResource {
             registryVersion,
             healthcheck,
             contentHash,
+            filesHash,
             files,
         };
         const container =

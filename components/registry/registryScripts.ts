@@ -3,6 +3,7 @@
  * readiness. Pure.
  */
 
+import * as crypto from "crypto";
 import { await401Function, pemFromStdinLines, script, shellQuote } from "../ssh/shell";
 import { containerConfigDirs, containerEnvironment, containerPaths, containerPort, debugAddr } from "./configYml";
 import { RegistryVersion } from "./registryVersion";
@@ -62,6 +63,8 @@ export interface RunSpec {
     readonly dataDir: string;
     readonly registryVersion: RegistryVersion;
     readonly contentHash: string;
+    /** {@link filesLabel}'s value. */
+    readonly filesHash: string;
     readonly healthcheck: boolean;
 }
 
@@ -81,6 +84,7 @@ export function cliRunScripts(spec: RunSpec): { create: string; delete: string }
         ),
         ...registryEnvs(spec.registryVersion).map((e) => `-e ${shellQuote(e)}`),
         `--label ${shellQuote(`airgap-registry.content-sha256=${spec.contentHash}`)}`,
+        `--label ${shellQuote(`${filesLabel}=${spec.filesHash}`)}`,
         `--label ${runtimeLabel}=cli`,
         ...(spec.healthcheck
             ? [
@@ -109,6 +113,51 @@ export function cliRunScripts(spec: RunSpec): { create: string; delete: string }
             `if [ "$(${cliRuntimeOf(e, name)})" = cli ]; then ${e} rm -f ${name} >/dev/null; echo "removed container ${spec.containerName}"; fi`,
         ),
     };
+}
+
+/**
+ * Label with the SHA-256 of the files the container was started with (chain, key, config.yml, htpasswd, in that
+ * order, concatenated): how a file written back under a running container tells whether that container is the one
+ * the stack wants (then it is restarted to read the file again) or one this `up` replaces anyway.
+ */
+export const filesLabel = "airgap-registry.files-sha256";
+
+/** The value of {@link filesLabel} for the files' contents, in order. Pure. */
+export function filesLabelValue(contents: readonly string[]): string {
+    const hash = crypto.createHash("sha256");
+    for (const c of contents) hash.update(c, "utf8");
+    return hash.digest("hex");
+}
+
+/**
+ * Run after one of the registry's files was written back (a drift healed): when the container's {@link filesLabel}
+ * equals the digest of the files now on the host (`paths`, in the label's order), the container was started for
+ * exactly these files, so it is restarted to read them again and awaited (healthy, or running without a health
+ * check, 60 s at most). Otherwise (no container yet, or one this `up` replaces) it does nothing. Pure.
+ */
+export function restartOnHealScript(
+    engine: "docker" | "podman",
+    containerName: string,
+    paths: readonly string[],
+): string {
+    const name = shellQuote(containerName);
+    const status = "{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}";
+    return script(
+        `want=$(cat ${paths.map(shellQuote).join(" ")} 2>/dev/null | sha256sum | cut -d' ' -f1) || want=none`,
+        `have=$(${engine} inspect --format '{{index .Config.Labels "${filesLabel}"}}' ${name} 2>/dev/null) || have=''`,
+        'if [ -z "$have" ] || [ "$have" != "$want" ]; then',
+        `  echo ${shellQuote(`container ${containerName} does not run these files yet: this up starts it`)}`,
+        "  exit 0",
+        "fi",
+        `${engine} restart ${name} >/dev/null`,
+        "i=0",
+        `until s=$(${engine} inspect --format '${status}' ${name}) && { [ "$s" = healthy ] || [ "$s" = running ]; }; do`,
+        "  i=$((i + 1))",
+        `  if [ "$i" -gt 60 ]; then echo "registry container ${containerName} is $s 60s after its restart" >&2; exit 1; fi`,
+        "  sleep 1",
+        "done",
+        `echo ${shellQuote(`restarted ${containerName} to read the files written back`)}`,
+    );
 }
 
 /** Label that records which runtime started the registry container (`cli` only). */

@@ -67,6 +67,8 @@ export interface RegistryRunArgs {
     readonly healthcheck: boolean;
     /** Rolls the container when the files it runs with change. */
     readonly contentHash: pulumi.Output<string>;
+    /** The digest of the files the container starts with (its `airgap-registry.files-sha256` label). */
+    readonly filesHash: pulumi.Output<string>;
     /** The files the container reads (written before it starts). */
     readonly files: pulumi.Resource[];
 }

@@ -25,7 +25,10 @@ export interface HostFileArgs {
 export interface HostFilesArgs {
     /** How to reach the host over SSH (the project's endpoint Args: pinned host key, optional bastion). */
     readonly ssh: SshHostArgs;
-    /** The files. Paths are unique; order does not matter for what is written. */
+    /**
+     * The files. Paths are unique; order does not matter for what is written. May be empty when `check` is given:
+     * then the resource is a check that a refresh runs again (a client's verified-TLS request).
+     */
     readonly files: readonly HostFileArgs[];
     /**
      * Directories created (mode 0755) before the files, and removed on delete (deepest first) when
@@ -44,7 +47,30 @@ export interface HostFilesArgs {
      * check again. Keep it quick (it runs on every refresh) and public (no secret in it). Default `""` (none).
      */
     readonly check?: string;
+    /**
+     * What a refresh runs instead of `check`: a quicker form of it (one try, not a wait for a registry that is still
+     * starting). Public. Default `""` (the refresh runs `check`).
+     */
+    readonly refreshCheck?: string;
+    /**
+     * Public values whose change is an update that runs `onChange` (when anything is written) and the check again,
+     * e.g. the digest of the CA a check verifies against. Default `[]`.
+     */
+    readonly triggers?: readonly pulumi.Input<string>[];
+    /**
+     * Public values whose change replaces the resource, delete first (its delete runs the old `onChange` with the
+     * files gone), for what `onChange` acts on beyond the files: e.g. the anchor name under which it installed a CA
+     * in the trust store, which only the old script can remove. Default `[]`.
+     */
+    readonly replaceTriggers?: readonly string[];
 }
+
+/**
+ * The alias of a step that was a `command.remote.Command` before it was a HostFiles (same name and parent): an
+ * existing stack's Command is replaced by the HostFiles, delete first (give `deleteBeforeReplace: true`), so the
+ * Command's delete script (which removes the files) runs before the HostFiles writes them, never after.
+ */
+export const formerRemoteCommand: readonly pulumi.Alias[] = [{ type: "command:remote:Command" }];
 
 /** Defaults of {@link HostFilesArgs}, in one place. */
 export const hostFilesDefaults = {
@@ -52,6 +78,7 @@ export const hostFilesDefaults = {
     directories: [] as readonly string[],
     onChange: "",
     check: "",
+    refreshCheck: "",
 };
 
 /** An absolute path HostFiles accepts: no `..`, no characters beyond `[A-Za-z0-9._\-/:@+]`. */
@@ -68,7 +95,8 @@ function checkHostPath(field: string, value: unknown): string[] {
 export function checkHostFilesArgs(field: string, args: HostFilesArgs): string[] {
     const problems = [...checkSshHost(fieldPath(field, "ssh"), args.ssh)];
     if (args.files === undefined || args.files === null || args.files.length === 0) {
-        problems.push(`\`${fieldPath(field, "files")}\` must list at least one file`);
+        if ((args.check ?? "").trim() === "")
+            problems.push(`\`${fieldPath(field, "files")}\` must list at least one file (or give a \`check\`)`);
         return problems;
     }
     const seen = new Map<string, number>();
@@ -188,6 +216,9 @@ export class HostFiles extends pulumi.dynamic.Resource {
                 directories: [...(args.directories ?? hostFilesDefaults.directories)],
                 onChange: args.onChange ?? hostFilesDefaults.onChange,
                 check: args.check ?? hostFilesDefaults.check,
+                refreshCheck: args.refreshCheck ?? hostFilesDefaults.refreshCheck,
+                triggers: [...(args.triggers ?? [])],
+                replaceTriggers: [...(args.replaceTriggers ?? [])],
                 checkPassed: undefined,
                 // Outputs, filled in by the provider.
             },

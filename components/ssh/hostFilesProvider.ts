@@ -62,6 +62,15 @@ export interface HostFilesInputs {
      * update (failing them when it fails) and on every refresh (recorded in `checkPassed`); "" for none.
      */
     readonly check: string;
+    /** Shell script a refresh runs instead of `check` (a quicker form of it); "" to run `check`. */
+    readonly refreshCheck: string;
+    /** Public values whose change is an update that runs `onChange` and the check again (e.g. the CA's digest). */
+    readonly triggers: readonly string[];
+    /**
+     * Public values whose change is a replacement, delete first: what `onChange` acts on beyond the listed files
+     * (the anchor's name in the trust store, the marker of /etc/hosts lines), which only the old one can undo.
+     */
+    readonly replaceTriggers: readonly string[];
 }
 
 /** The provider's outputs: the inputs less the contents, with each file as measured on the host. */
@@ -72,6 +81,9 @@ export interface HostFilesOutputs {
     readonly directories: readonly string[];
     readonly onChange: string;
     readonly check: string;
+    readonly refreshCheck: string;
+    readonly triggers: readonly string[];
+    readonly replaceTriggers: readonly string[];
     /** Whether `check` passed when last run (create, update or refresh); `null` without a check. */
     readonly checkPassed: boolean | null;
 }
@@ -245,6 +257,13 @@ export interface HostFilesDiff {
  */
 export function diffHostFiles(olds: Partial<HostFilesOutputs>, news: HostFilesInputs): HostFilesDiff {
     if (olds.target !== news.target) return { changes: true, replaces: ["target"], deleteBeforeReplace: true };
+    // A state from before replaceTriggers existed has no opinion.
+    if (
+        olds.replaceTriggers !== undefined &&
+        JSON.stringify(olds.replaceTriggers) !== JSON.stringify(news.replaceTriggers ?? [])
+    ) {
+        return { changes: true, replaces: ["replaceTriggers"], deleteBeforeReplace: true };
+    }
     const found = new Map((olds.files ?? []).map((f) => [f.path, f]));
     const filesDiffer =
         (olds.files ?? []).length !== news.files.length || news.files.some((f) => !fileMatches(found.get(f.path), f));
@@ -253,6 +272,8 @@ export function diffHostFiles(olds: Partial<HostFilesOutputs>, news: HostFilesIn
         !sameList(olds.directories, news.directories) ||
         (olds.onChange ?? "") !== news.onChange ||
         (olds.check ?? "") !== news.check ||
+        (olds.refreshCheck ?? "") !== (news.refreshCheck ?? "") ||
+        JSON.stringify(olds.triggers ?? []) !== JSON.stringify(news.triggers ?? []) ||
         (news.check !== "" && olds.checkPassed !== true) ||
         credentials(olds.connection) !== credentials(news.connection);
     return { changes, replaces: [], deleteBeforeReplace: false };
@@ -360,29 +381,33 @@ function execOn(client: Client, script: string, stdin: string | undefined): Prom
     });
 }
 
-/** A bastion connection shared by the sessions of this provider process that go through that bastion. */
-interface SharedBastion {
+/** An SSH connection shared by the sessions of this provider process that go to the same hop. */
+interface SharedConnection {
     readonly client: Promise<Client>;
     users: number;
     idle?: ReturnType<typeof setTimeout>;
+    /** Commands running on it now, and those waiting for a channel (a host allows 10 sessions a connection). */
+    running: number;
+    readonly waiting: Array<() => void>;
 }
 
 /**
- * The bastion connections of this provider process, one per bastion hop: every HostFiles of a stack goes through
- * its bastion's one connection (a channel per host), so a refresh of N hosts opens N + 1 connections, not 2N, and
- * a bastion with OpenSSH's default MaxStartups sees one handshake instead of N at once. Kept on `globalThis`:
- * module state does not survive the provider's serialization.
+ * The shared connections of this provider process, one per hop (the bastion, and each host through it): every
+ * HostFiles of a host uses that host's one connection (a channel per command), and every host behind a bastion goes
+ * through the bastion's one connection (a forwarded channel per host). A refresh of N hosts, however many HostFiles
+ * each has, opens N + 1 connections, and a bastion with OpenSSH's default MaxStartups sees one handshake instead of
+ * one per resource. Kept on `globalThis`: module state does not survive the provider's serialization.
  */
-function bastionPool(): Map<string, SharedBastion> {
-    const g = globalThis as { __airgapRegistryBastions?: Map<string, SharedBastion> };
-    g.__airgapRegistryBastions ??= new Map();
-    return g.__airgapRegistryBastions;
+function connectionPool(): Map<string, SharedConnection> {
+    const g = globalThis as { __airgapRegistryConnections?: Map<string, SharedConnection> };
+    g.__airgapRegistryConnections ??= new Map();
+    return g.__airgapRegistryConnections;
 }
 
-/** Takes the shared connection to a bastion (opening it when there is none); `release` closes it once idle 2 s. */
-async function acquireBastion(hop: SshHop): Promise<{ client: Client; release: () => void }> {
-    const pool = bastionPool();
-    const key = JSON.stringify([
+/** The pool's key of a hop (and of the way to it): everything that makes it another connection. */
+function hopKey(hop: SshHop, via: string): string {
+    return JSON.stringify([
+        via,
         hop.host,
         hop.port,
         hop.user,
@@ -390,10 +415,25 @@ async function acquireBastion(hop: SshHop): Promise<{ client: Client; release: (
         hop.privateKeyPath ?? "",
         hop.privateKey ?? "",
     ]);
+}
+
+/** Commands that may run at once on one shared connection (OpenSSH's MaxSessions defaults to 10). */
+const channelsPerConnection = 6;
+
+/** A taken shared connection: the client, a slot-limited exec, and `release` (closes it once idle 2 s). */
+interface TakenConnection {
+    readonly client: Client;
+    exec(script: string, stdin: string | undefined): Promise<ExecResult>;
+    release(): void;
+}
+
+/** Takes the shared connection for `key` (opening it with `open` when there is none). */
+async function acquireShared(key: string, open: () => Promise<Client>): Promise<TakenConnection> {
+    const pool = connectionPool();
     let entry = pool.get(key);
     if (entry === undefined) {
-        const opened = openHop(hop, undefined);
-        const created: SharedBastion = { client: opened, users: 0 };
+        const opened = open();
+        const created: SharedConnection = { client: opened, users: 0, running: 0, waiting: [] };
         entry = created;
         pool.set(key, created);
         const forget = () => {
@@ -415,6 +455,16 @@ async function acquireBastion(hop: SshHop): Promise<{ client: Client; release: (
     let released = false;
     return {
         client,
+        exec: async (script, stdin) => {
+            if (shared.running >= channelsPerConnection) await new Promise<void>((r) => shared.waiting.push(r));
+            shared.running++;
+            try {
+                return await execOn(client, script, stdin);
+            } finally {
+                shared.running--;
+                shared.waiting.shift()?.();
+            }
+        },
         release: () => {
             if (released) return;
             released = true;
@@ -429,30 +479,48 @@ async function acquireBastion(hop: SshHop): Promise<{ client: Client; release: (
     };
 }
 
-/** Opens a session to the host, through the bastion's shared connection (a forwarded channel) when there is one. */
+/** Opens a forwarded channel from the bastion's connection to the host's SSH port. */
+function forwardThrough(bastion: Client, connection: HostConnection): Promise<ClientChannel> {
+    return new Promise<ClientChannel>((resolve, reject) =>
+        bastion.forwardOut("127.0.0.1", 0, connection.host, connection.port, (err, channel) =>
+            err
+                ? reject(
+                      new Error(
+                          `the bastion ${connection.bastion?.host} could not reach ${connection.host}:${connection.port}: ${err.message}`,
+                      ),
+                  )
+                : resolve(channel),
+        ),
+    );
+}
+
+/**
+ * Opens a session to the host: the host's shared connection, opened (through the bastion's shared connection when
+ * there is one) by the first session that needs it.
+ */
 async function openSession(connection: HostConnection): Promise<HostSession> {
     const done: Array<() => void> = [];
     const close = () => done.reverse().forEach((f) => f());
     try {
-        let sock: ClientChannel | undefined;
-        if (connection.bastion !== undefined) {
-            const bastion = await acquireBastion(connection.bastion);
-            done.push(bastion.release);
-            sock = await new Promise<ClientChannel>((resolve, reject) =>
-                bastion.client.forwardOut("127.0.0.1", 0, connection.host, connection.port, (err, channel) =>
-                    err
-                        ? reject(
-                              new Error(
-                                  `the bastion ${connection.bastion?.host} could not reach ${connection.host}:${connection.port}: ${err.message}`,
-                              ),
-                          )
-                        : resolve(channel),
-                ),
-            );
-        }
-        const host = await openHop(connection, sock);
-        done.push(() => host.end());
-        return { exec: (script, stdin) => execOn(host, script, stdin), close };
+        const bastion = connection.bastion;
+        const host = await acquireShared(
+            hopKey(connection, bastion === undefined ? "" : hopKey(bastion, "")),
+            async () => {
+                if (bastion === undefined) return openHop(connection, undefined);
+                const through = await acquireShared(hopKey(bastion, ""), () => openHop(bastion, undefined));
+                try {
+                    const client = await openHop(connection, await forwardThrough(through.client, connection));
+                    // The bastion's connection is held as long as the host's is open.
+                    client.on("close", through.release);
+                    return client;
+                } catch (e) {
+                    through.release();
+                    throw e;
+                }
+            },
+        );
+        done.push(host.release);
+        return { exec: (script, stdin) => host.exec(script, stdin), close };
     } catch (e) {
         close();
         throw e;
@@ -561,6 +629,9 @@ function outputsOf(inputs: HostFilesInputs, files: HostFileState[], checkPassed:
         directories: inputs.directories,
         onChange: inputs.onChange,
         check: inputs.check,
+        refreshCheck: inputs.refreshCheck ?? "",
+        triggers: inputs.triggers ?? [],
+        replaceTriggers: inputs.replaceTriggers ?? [],
         checkPassed,
     };
 }
@@ -591,7 +662,7 @@ export const hostFilesProvider: pulumi.dynamic.ResourceProvider = {
         const paths = (props.files ?? []).map((f) => f.path);
         return withSession(props.connection, async (s) => {
             const files = await measure(s, paths);
-            const { passed } = await runCheck(s, props.check ?? "");
+            const { passed } = await runCheck(s, props.refreshCheck || props.check || "");
             return { id, props: { ...props, files, checkPassed: passed } };
         });
     },

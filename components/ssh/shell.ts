@@ -89,7 +89,7 @@ export function await401Function(timeoutSeconds: number): string[] {
         "  curl_err=$(mktemp)",
         "  i=0",
         "  while :; do",
-        '    code=$(curl -sS -o /dev/null -w \'%{http_code}\' "$@" "$url" 2>"$curl_err") || true',
+        '    code=$(curl -sS --connect-timeout 5 --max-time 15 -o /dev/null -w \'%{http_code}\' "$@" "$url" 2>"$curl_err") || true',
         '    if [ "$code" = 401 ]; then rm -f "$curl_err"; return 0; fi',
         "    i=$((i + 1))",
         `    if [ "$i" -ge ${timeoutSeconds} ]; then break; fi`,

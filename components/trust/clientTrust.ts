@@ -1,20 +1,26 @@
 /** ClientTrust: one client made to trust the registry (OS trust store, per-engine certs.d, /etc/hosts, the check). */
 
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
 import { sha256Of } from "../ssh/fileHash";
-import { checkSshHost, sshConnection, SshHostArgs } from "../ssh/sshHost";
+import { formerRemoteCommand, HostFiles } from "../ssh/hostFiles";
+import { checkSshHost, SshHostArgs } from "../ssh/sshHost";
 import { assertValid, checkIdentifier, checkIp, checkHostname, fieldPath } from "../validation";
 import {
     certsDirEntries,
+    certsDirFiles,
     certsDirRoots,
-    certsDirScripts,
     HostsEntry,
-    hostsScripts,
+    hostsApplyScript,
+    hostsCheckScript,
+    hostsFragment,
+    hostsFragmentPath,
     OsFamily,
-    osTrustScripts,
+    osTrustApplyScript,
+    osTrustCheckScript,
+    stagedBundlePath,
     trustCheckScript,
     TrustEngine,
+    trustStateDir,
 } from "./trustScripts";
 
 /** Arguments of {@link ClientTrust}. */
@@ -107,99 +113,119 @@ export function endpointKey(endpoint: string): string {
 }
 
 /**
- * Makes one client trust the registry: the CA into `/etc/docker/certs.d/<host:port>/ca.crt`
- * (one child per endpoint, so adding a name only adds a child), the OS trust store (Debian or
- * RHEL family), optional /etc/hosts entries, and a check from the client that every endpoint
- * answers 401 over TLS verified by the system trust store. Destroy removes exactly these.
+ * Makes one client trust the registry, as files a refresh reads back (each a {@link HostFiles}, so a file changed
+ * or removed by hand shows in `pulumi preview --refresh` as an update of exactly that step, and `up` writes it
+ * again):
+ * - `<name>-os-trust`: the CA bundle at `/etc/airgap-registry/<anchor>.pem`, from which the OS trust store's
+ *   anchors are made (one file a certificate, Debian or RHEL family); its check, run on every refresh, finds an
+ *   anchor missing or different, and the update rebuilds the store;
+ * - `<name>-certs-d-<endpoint>`: `<root>/<host:port>/ca.crt` for each engine (containerd's `hosts.toml` too), one
+ *   step per endpoint, so adding a name only adds a step;
+ * - `<name>-hosts` (with `hostsEntries`): the lines at `/etc/airgap-registry/<anchor>.hosts`, merged into
+ *   /etc/hosts (tagged), checked there on every refresh;
+ * - `<name>-check` (with `verify`): from the client, every endpoint answers 401 over TLS verified by the system
+ *   trust store; run again on every refresh (one try), so a client that stopped trusting the registry shows even
+ *   when its files look right.
+ * Destroy removes exactly these, and the anchors and lines made from them.
  */
 export class ClientTrust extends pulumi.ComponentResource {
     /** The certs.d directories written on the client. */
     public readonly certsDirs: pulumi.Output<string[]>;
-    /** The check's report (one line per endpoint), or "" when `verify` is false. */
-    public readonly checkReport: pulumi.Output<string>;
+    /** Whether the check passed when last run (up or refresh); `null` when `verify` is false. */
+    public readonly checkPassed: pulumi.Output<boolean | null>;
     /**
      * The steps that write this client's trust files (OS store, certs.d, /etc/hosts entries): what a registry that
      * starts serving a new CA waits for (PrivateRegistry does during serve-next).
      */
-    public readonly fileSteps: readonly command.remote.Command[];
+    public readonly fileSteps: readonly HostFiles[];
 
     constructor(name: string, args: ClientTrustArgs, opts?: pulumi.ComponentResourceOptions) {
         assertValid("ClientTrust", checkClientTrustArgs("", args));
         super("airgap-registry:trust:ClientTrust", name, {}, opts);
 
-        const connection = sshConnection(args.ssh);
         const ca = pulumi.output(args.caCertPem);
         const anchor = args.anchorName ?? clientTrustDefaults.anchorName;
         const engines = args.engines ?? clientTrustDefaults.engines;
-
-        // Where a step writes (anchor name, OS family, engines) is a trigger: another place is a
-        // replacement whose old delete removes what was written before, then the new create runs.
         const osFamily = args.osFamily ?? clientTrustDefaults.osFamily;
-        const osScripts = osTrustScripts(anchor, osFamily);
         const filesAfter = pulumi.output(args.filesAfter ?? []);
-        const installed: command.remote.Command[] = [
-            new command.remote.Command(
+        // Another engine list or endpoint is an update (HostFiles removes the files no longer listed); another anchor
+        // name or OS family replaces the step, delete first, so the old onChange removes what the old name installed.
+        const step = {
+            parent: this,
+            deleteBeforeReplace: true,
+            aliases: [...formerRemoteCommand],
+            dependsOn: filesAfter,
+        };
+
+        const installed: HostFiles[] = [
+            new HostFiles(
                 `${name}-os-trust`,
                 {
-                    connection,
-                    create: osScripts.create,
-                    delete: osScripts.delete,
-                    stdin: ca,
-                    triggers: [anchor, osFamily],
+                    ssh: args.ssh,
+                    files: [{ path: stagedBundlePath(anchor), content: ca }],
+                    directories: [trustStateDir],
+                    onChange: osTrustApplyScript(anchor, osFamily),
+                    check: osTrustCheckScript(anchor, osFamily),
+                    replaceTriggers: [anchor, osFamily],
                 },
-                { parent: this, deleteBeforeReplace: true, dependsOn: filesAfter },
+                step,
             ),
         ];
         const dirs: string[] = [];
         for (const endpoint of args.endpoints) {
             const entries = certsDirEntries(endpoint, engines);
             dirs.push(...entries.map((e) => e.dir));
-            const scripts = certsDirScripts(entries);
             installed.push(
-                new command.remote.Command(
+                new HostFiles(
                     `${name}-certs-d-${endpointKey(endpoint)}`,
-                    {
-                        connection,
-                        create: scripts.create,
-                        delete: scripts.delete,
-                        stdin: ca,
-                        triggers: [engines.join(",")],
-                    },
-                    { parent: this, deleteBeforeReplace: true, dependsOn: filesAfter },
+                    { ssh: args.ssh, files: certsDirFiles(entries, ca), directories: entries.map((e) => e.dir) },
+                    step,
                 ),
             );
         }
         if ((args.hostsEntries ?? []).length > 0) {
-            const scripts = hostsScripts(args.hostsEntries ?? [], `airgap-registry:${anchor}`);
+            const marker = `airgap-registry:${anchor}`;
+            const fragment = hostsFragmentPath(anchor);
             installed.push(
-                new command.remote.Command(
+                new HostFiles(
                     `${name}-hosts`,
-                    { connection, create: scripts.create, delete: scripts.delete },
-                    { parent: this, deleteBeforeReplace: true, dependsOn: filesAfter },
+                    {
+                        ssh: args.ssh,
+                        files: [{ path: fragment, content: hostsFragment(args.hostsEntries ?? [], marker) }],
+                        directories: [trustStateDir],
+                        onChange: hostsApplyScript(fragment, marker),
+                        check: hostsCheckScript(fragment),
+                        replaceTriggers: [marker],
+                    },
+                    step,
                 ),
             );
         }
 
-        let report: pulumi.Output<string> = pulumi.output("");
+        let checkPassed: pulumi.Output<boolean | null> = pulumi.output(null);
         if (args.verify ?? clientTrustDefaults.verify) {
-            const check = new command.remote.Command(
+            const check = new HostFiles(
                 `${name}-check`,
                 {
-                    connection,
-                    create: trustCheckScript(args.clientName, args.endpoints),
+                    ssh: args.ssh,
+                    files: [],
+                    check: trustCheckScript(args.clientName, args.endpoints),
+                    refreshCheck: trustCheckScript(args.clientName, args.endpoints, 1),
                     triggers: [ca.apply((pem) => sha256Of(pem))],
                 },
-                { parent: this, dependsOn: pulumi.output(args.waitFor ?? []).apply((w) => [...installed, ...w]) },
+                {
+                    parent: this,
+                    deleteBeforeReplace: true,
+                    aliases: [...formerRemoteCommand],
+                    dependsOn: pulumi.output(args.waitFor ?? []).apply((w) => [...installed, ...w]),
+                },
             );
-            report = check.stdout;
+            checkPassed = check.checkPassed;
         }
 
         this.certsDirs = pulumi.output(dirs);
-        this.checkReport = report;
+        this.checkPassed = checkPassed;
         this.fileSteps = installed;
-        this.registerOutputs({
-            certsDirs: this.certsDirs,
-            checkReport: this.checkReport,
-        });
+        this.registerOutputs({ certsDirs: this.certsDirs, checkPassed: this.checkPassed });
     }
 }

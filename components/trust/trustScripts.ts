@@ -3,7 +3,7 @@
  * check. Pure.
  */
 
-import { await401Function, detectOsFamilyLines, pemFromStdinLines, script, shellQuote } from "../ssh/shell";
+import { await401Function, detectOsFamilyLines, script, shellQuote } from "../ssh/shell";
 
 /** OS family of a client; `auto` reads /etc/os-release on the client. */
 export type OsFamily = "debian" | "rhel" | "auto";
@@ -57,9 +57,6 @@ export function certsDir(root: string, endpoint: string): string {
     return `${root}/${endpoint}`;
 }
 
-/** Reads the CA from stdin into "$ca", refusing anything that is not a PEM certificate. */
-const readCa = pemFromStdinLines("ca");
-
 /** Detects the OS family (for `auto`) into "$family". */
 function familyLines(family: OsFamily): string[] {
     if (family !== "auto") {
@@ -81,8 +78,8 @@ export function anchorFileName(anchorName: string, n: number): string {
  * hashed directory (Debian's /etc/ssl/certs, built by `openssl rehash`) skips a file holding more than one, so
  * a two-CA bundle in one anchor would leave both CAs out of it.
  * - `install_anchors <dir> <anchor> <pem-file>`: writes each certificate of the file as its own anchor, removes
- *   numbered anchors of an earlier, longer bundle, and sets `$anchors` to the files written. Runs after
- *   {@link readCa}, whose temporary file its own cleanup keeps removing.
+ *   numbered anchors of an earlier, longer bundle, and sets `$anchors` to the files written. Its cleanup also
+ *   removes "$ca" (set it, empty when there is no temporary CA file).
  * - `remove_anchors <dir> <anchor> <keep>`: removes the anchor's numbered files above `<keep>` (0: all, and
  *   `<anchor>.crt` too).
  * Both set `$refresh` to 1 when they removed a file or gave an existing one other content.
@@ -120,70 +117,105 @@ const installAnchorsFunction = [
 /** Both functions (install calls remove), as the create script carries them. */
 export const anchorShellFunctions: readonly string[] = [...removeAnchorsFunction, ...installAnchorsFunction];
 
-function trustStoreCase(anchorName: string, action: "install" | "remove"): string[] {
-    const lines = ['case "$family" in'];
-    for (const [family, store] of Object.entries(osTrustStores)) {
-        const dir = shellQuote(store.dir);
-        const anchor = shellQuote(anchorName);
-        lines.push(
-            `  ${family})`,
-            ...(action === "install"
-                ? [`    mkdir -p ${dir}`, `    install_anchors ${dir} ${anchor} "$ca"`]
-                : [`    remove_anchors ${dir} ${anchor} 0`]),
-            `    ${store.update} >/dev/null`,
-            action === "install"
-                ? `    echo "installed${"$"}anchors in the ${family} trust store (${store.dir})" ;;`
-                : `    echo "removed ${anchorName}.crt and its numbered anchors from the ${family} trust store" ;;`,
-        );
-    }
-    lines.push(
+/**
+ * Where ClientTrust keeps what a client's trust is made from: the CA bundle the OS anchors are copies of, and the
+ * /etc/hosts lines it adds. HostFiles reads these back on every refresh; the anchors and /etc/hosts are rebuilt from
+ * them (and checked against them).
+ */
+export const trustStateDir = "/etc/airgap-registry";
+
+/** The CA bundle the OS trust store's anchors are made from: `/etc/airgap-registry/<anchor>.pem`. Pure. */
+export function stagedBundlePath(anchorName: string): string {
+    return `${trustStateDir}/${anchorName}.pem`;
+}
+
+/** The /etc/hosts lines ClientTrust owns, as a file: `/etc/airgap-registry/<anchor>.hosts`. Pure. */
+export function hostsFragmentPath(anchorName: string): string {
+    return `${trustStateDir}/${anchorName}.hosts`;
+}
+
+/** `dir=<the family's anchor directory>` for "$family", or exit 3 naming the setting to use. */
+function anchorDirCase(): string[] {
+    return [
+        'case "$family" in',
+        ...Object.entries(osTrustStores).map(([family, store]) => `  ${family}) dir=${shellQuote(store.dir)} ;;`),
         '  *) echo \'unknown OS family: set osFamily to "debian" or "rhel" for this client\' >&2; exit 3 ;;',
         "esac",
+    ];
+}
+
+/** Runs the family's trust-store rebuild (`update-ca-certificates`, `update-ca-trust extract`). */
+function rebuildCase(): string[] {
+    return [
+        'case "$family" in',
+        ...Object.entries(osTrustStores).map(([family, store]) => `  ${family}) ${store.update} >/dev/null ;;`),
+        "esac",
+    ];
+}
+
+/**
+ * The OS trust store made to match the staged bundle ({@link stagedBundlePath}): each certificate its own anchor
+ * (see {@link anchorFileName}), numbered anchors of a longer bundle removed, the store rebuilt; when the bundle is
+ * gone (the HostFiles was deleted), the anchor's files are removed and the store rebuilt. Run as HostFiles'
+ * `onChange`. Pure.
+ */
+export function osTrustApplyScript(anchorName: string, family: OsFamily): string {
+    const bundle = shellQuote(stagedBundlePath(anchorName));
+    const anchor = shellQuote(anchorName);
+    return script(
+        ...familyLines(family),
+        ...anchorDirCase(),
+        "ca=''",
+        ...anchorShellFunctions,
+        `if [ -f ${bundle} ]; then`,
+        `  mkdir -p "$dir"`,
+        `  install_anchors "$dir" ${anchor} ${bundle}`,
+        ...rebuildCase().map((l) => `  ${l}`),
+        `  echo "installed$anchors in the $family trust store ($dir)"`,
+        "else",
+        `  remove_anchors "$dir" ${anchor} 0`,
+        ...rebuildCase().map((l) => `  ${l}`),
+        `  echo ${shellQuote(`removed ${anchorName}.crt and its numbered anchors from the trust store`)}" ($dir)"`,
+        "fi",
     );
-    return lines;
 }
 
 /**
- * Installs the CA bundle (stdin) in the OS trust store, one anchor file a certificate (see {@link anchorFileName});
- * delete removes exactly that anchor's files. Pure.
+ * Checks on the client, without the network, that the OS trust store holds the staged bundle: every certificate
+ * of it as its anchor file, byte for byte. Run as HostFiles' `check`, so a refresh finds an anchor removed by hand
+ * (and the update rebuilds the store). Pure.
  */
-export function osTrustScripts(anchorName: string, family: OsFamily): { create: string; delete: string } {
-    return {
-        create: script(
-            ...readCa,
-            ...familyLines(family),
-            ...anchorShellFunctions,
-            ...trustStoreCase(anchorName, "install"),
-        ),
-        delete: script(...familyLines(family), ...removeAnchorsFunction, ...trustStoreCase(anchorName, "remove")),
-    };
+export function osTrustCheckScript(anchorName: string, family: OsFamily): string {
+    const bundle = stagedBundlePath(anchorName);
+    return script(
+        ...familyLines(family),
+        ...anchorDirCase(),
+        `[ -f ${shellQuote(bundle)} ] || { echo ${shellQuote(`${bundle} is missing`)} >&2; exit 1; }`,
+        "split=$(mktemp -d)",
+        `trap 'rm -rf "$split"' EXIT`,
+        `awk -v d="$split" '/-----BEGIN CERTIFICATE-----/ { n++; on = 1 } on { print > (d "/" n ".pem") } /-----END CERTIFICATE-----/ { on = 0; close(d "/" n ".pem") }' ${shellQuote(bundle)}`,
+        "n=0",
+        'while [ -e "$split/$((n + 1)).pem" ]; do',
+        "  n=$((n + 1))",
+        `  if [ "$n" -eq 1 ]; then name=${shellQuote(`${anchorName}.crt`)}; else name=${shellQuote(anchorName)}".$n.crt"; fi`,
+        `  cmp -s "$split/$n.pem" "$dir/$name" || { echo "$dir/$name is missing or is not certificate $n of ${bundle}" >&2; exit 1; }`,
+        "done",
+        `echo "the $family trust store holds the $n certificate(s) of ${bundle}"`,
+    );
 }
 
 /**
- * Installs the CA (stdin) as `<dir>/ca.crt` in each directory (and containerd's `hosts.toml`
- * where given); delete removes exactly those files, and the directory when it is then empty. Pure.
+ * The files of one endpoint's per-engine directories: `<dir>/ca.crt` (the CA) and, for containerd, `hosts.toml`.
+ * Pure.
  */
-export function certsDirScripts(entries: ReadonlyArray<CertsDirEntry | string>): { create: string; delete: string } {
-    const list = entries.map((e) => (typeof e === "string" ? { dir: e } : e));
-    return {
-        create: script(
-            ...readCa,
-            ...list.flatMap((e) => [
-                `mkdir -p ${shellQuote(e.dir)}`,
-                `install -m 0644 "$ca" ${shellQuote(`${e.dir}/ca.crt`)}`,
-                ...(e.hostsToml !== undefined
-                    ? [`printf '%s' ${shellQuote(e.hostsToml)} > ${shellQuote(`${e.dir}/hosts.toml`)}`]
-                    : []),
-                `echo ${shellQuote(`installed ${e.dir}/ca.crt${e.hostsToml !== undefined ? " and hosts.toml" : ""}`)}`,
-            ]),
-        ),
-        delete: script(
-            ...list.flatMap((e) => [
-                `rm -f ${shellQuote(`${e.dir}/ca.crt`)}${e.hostsToml !== undefined ? ` ${shellQuote(`${e.dir}/hosts.toml`)}` : ""}`,
-                `rmdir ${shellQuote(e.dir)} 2>/dev/null || true`,
-            ]),
-        ),
-    };
+export function certsDirFiles<Ca>(
+    entries: readonly CertsDirEntry[],
+    caPem: Ca,
+): Array<{ path: string; content: Ca | string }> {
+    return entries.flatMap((e) => [
+        { path: `${e.dir}/ca.crt`, content: caPem },
+        ...(e.hostsToml !== undefined ? [{ path: `${e.dir}/hosts.toml`, content: e.hostsToml }] : []),
+    ]);
 }
 
 /** A static name-to-address entry for a client's /etc/hosts. */
@@ -197,21 +229,38 @@ export function hostsLines(entries: readonly HostsEntry[], marker: string): stri
     return entries.map((e) => `${e.ip} ${e.names.join(" ")} # ${marker}`);
 }
 
+/** The content of the hosts fragment ({@link hostsFragmentPath}): the tagged lines, one a line. Pure. */
+export function hostsFragment(entries: readonly HostsEntry[], marker: string): string {
+    return hostsLines(entries, marker).join("\n") + "\n";
+}
+
 /**
- * Adds the tagged lines to /etc/hosts (replacing earlier tagged lines), writing the file in
- * place (inside containers it is a bind mount); delete removes the tagged lines only. Pure.
+ * /etc/hosts made to hold exactly the fragment's tagged lines: every line tagged `# <marker>` removed, then the
+ * fragment's lines appended (none when the fragment is gone: the HostFiles was deleted). Writes the file in place
+ * (inside containers it is a bind mount). Run as HostFiles' `onChange`. Pure.
  */
-export function hostsScripts(entries: readonly HostsEntry[], marker: string): { create: string; delete: string } {
-    const strip = ["tmp=$(mktemp)", `grep -v -F -- ${shellQuote(`# ${marker}`)} /etc/hosts > "$tmp" || true`];
-    return {
-        create: script(
-            ...strip,
-            ...hostsLines(entries, marker).map((l) => `echo ${shellQuote(l)} >> "$tmp"`),
-            'cat "$tmp" > /etc/hosts && rm -f "$tmp"',
-            `echo ${shellQuote(`/etc/hosts: ${entries.length} entr${entries.length === 1 ? "y" : "ies"} for ${marker}`)}`,
-        ),
-        delete: script(...strip, 'cat "$tmp" > /etc/hosts && rm -f "$tmp"'),
-    };
+export function hostsApplyScript(fragmentPath: string, marker: string): string {
+    const fragment = shellQuote(fragmentPath);
+    return script(
+        "tmp=$(mktemp)",
+        `trap 'rm -f "$tmp"' EXIT`,
+        `grep -v -F -- ${shellQuote(`# ${marker}`)} /etc/hosts > "$tmp" || true`,
+        `if [ -f ${fragment} ]; then cat ${fragment} >> "$tmp"; fi`,
+        'cat "$tmp" > /etc/hosts',
+        `echo "/etc/hosts: $(grep -c -F -- ${shellQuote(`# ${marker}`)} /etc/hosts || true) line(s) for ${marker}"`,
+    );
+}
+
+/** Checks that /etc/hosts holds every line of the fragment (a line removed by hand fails it). Pure. */
+export function hostsCheckScript(fragmentPath: string): string {
+    const fragment = shellQuote(fragmentPath);
+    return script(
+        `[ -f ${fragment} ] || { echo ${shellQuote(`${fragmentPath} is missing`)} >&2; exit 1; }`,
+        "while IFS= read -r line; do",
+        '  [ -n "$line" ] || continue',
+        '  grep -q -x -F -- "$line" /etc/hosts || { echo "/etc/hosts lacks: $line" >&2; exit 1; }',
+        `done < ${fragment}`,
+    );
 }
 
 /**

@@ -72,6 +72,9 @@ function inputs(over: Partial<HostFilesInputs> = {}): HostFilesInputs {
         directories: ["/etc/a"],
         onChange: "",
         check: "",
+        refreshCheck: "",
+        triggers: [],
+        replaceTriggers: [],
         ...over,
     };
 }
@@ -85,6 +88,9 @@ function outputs(over: Partial<HostFilesOutputs> = {}): HostFilesOutputs {
         directories: i.directories,
         onChange: i.onChange,
         check: i.check,
+        refreshCheck: i.refreshCheck,
+        triggers: i.triggers,
+        replaceTriggers: i.replaceTriggers,
         checkPassed: null,
         ...over,
     };
@@ -226,6 +232,23 @@ describe("HostFiles diff (old outputs, after a refresh what the host holds, agai
         ["a check that passed on the refresh", { check: "c", checkPassed: true }, { check: "c" }, false, []],
         ["a check that failed on the refresh", { check: "c", checkPassed: false }, { check: "c" }, true, []],
         ["a check added", {}, { check: "c" }, true, []],
+        ["another refresh check", { check: "c", checkPassed: true }, { check: "c", refreshCheck: "q" }, true, []],
+        ["other triggers (a new CA's digest)", { triggers: ["a"] }, { triggers: ["b"] }, true, []],
+        ["the same triggers", { triggers: ["a"] }, { triggers: ["a"] }, false, []],
+        [
+            "other replaceTriggers (another anchor name) is a replacement",
+            { replaceTriggers: ["ca", "auto"] },
+            { replaceTriggers: ["ca-2", "auto"] },
+            true,
+            ["replaceTriggers"],
+        ],
+        [
+            "a state written before refreshCheck and triggers existed, same inputs",
+            { refreshCheck: undefined, triggers: undefined, replaceTriggers: undefined },
+            {},
+            false,
+            [],
+        ],
         ["another host is a replacement", {}, { target: "root@client-b.lab:22" }, true, ["target"]],
     ];
     for (const [what, olds, news, changes, replaces] of cases) {
@@ -288,7 +311,10 @@ describe("HostFiles host keys", () => {
 describe("HostFiles args", () => {
     const ssh = { address: "client-a.lab", privateKey: "k", hostKey: fixtureHostKey };
     it("names each bad field", () => {
-        assert.deepEqual(checkHostFilesArgs("", { ssh, files: [] }), ["`files` must list at least one file"]);
+        assert.deepEqual(checkHostFilesArgs("", { ssh, files: [] }), [
+            "`files` must list at least one file (or give a `check`)",
+        ]);
+        assert.deepEqual(checkHostFilesArgs("", { ssh, files: [], check: "curl -sf https://r/v2/" }), []);
         const problems = checkHostFilesArgs("trust", {
             ssh,
             files: [

@@ -68,6 +68,9 @@ function inputs(conn: HostConnection, files: Record<string, { content: string; m
         directories: [path.join(dir, "certs.d"), path.join(dir, "certs.d", "registry.lab:5443")],
         onChange: `echo changed >> ${path.join(dir, "onchange.log")}`,
         check: "",
+        refreshCheck: "",
+        triggers: [],
+        replaceTriggers: [],
     };
 }
 
@@ -146,13 +149,14 @@ describe("the HostFiles provider over SSH (servers in this process)", { concurre
         assert.deepEqual((read.props as HostFilesOutputs).files, desired.files);
     });
 
-    it("hosts behind one bastion share its connection: N concurrent reads open N host connections and at most 1 to the bastion", async () => {
-        const before = { host: host.connections, bastion: bastion.connections };
+    it("resources on one host share its connection, and hosts behind one bastion share the bastion's: 12 concurrent reads open at most 1 of each", async () => {
+        const before = { host: host.connections, bastion: bastion.connections, execs: host.execs.length };
         const reads = await Promise.all(
-            Array.from({ length: 5 }, () => (provider.read as NonNullable<typeof provider.read>)("id", outs)),
+            Array.from({ length: 12 }, () => (provider.read as NonNullable<typeof provider.read>)("id", outs)),
         );
         assert.ok(reads.every((r) => (r.props as HostFilesOutputs).files.length === 2));
-        assert.equal(host.connections - before.host, 5);
+        assert.equal(host.execs.length - before.execs, 12, "each read ran its command");
+        assert.ok(host.connections - before.host <= 1, `${host.connections - before.host} host connections`);
         assert.ok(
             bastion.connections - before.bastion <= 1,
             `${bastion.connections - before.bastion} bastion connections`,
@@ -197,6 +201,9 @@ describe("the HostFiles provider over SSH (servers in this process)", { concurre
             directories: [checked],
             onChange: `touch ${marker}`,
             check: `test -f ${marker} || { echo 'not trusted' >&2; exit 1; }`,
+            refreshCheck: "",
+            triggers: [],
+            replaceTriggers: [],
         };
         const p = provider as Required<pulumi.dynamic.ResourceProvider>;
         let state = (await p.create(withCheck)).outs as HostFilesOutputs;
@@ -216,6 +223,40 @@ describe("the HostFiles provider over SSH (servers in this process)", { concurre
             ),
             /the check failed after writing the files: still not trusted/,
         );
+        await p.delete("id", state);
+    });
+
+    it("a check alone (no files): the refresh runs refreshCheck, not check; new triggers are an update that runs the check", async () => {
+        const log = path.join(dir, "check-only.log");
+        const gate = path.join(dir, "check-only-gate");
+        const c = connection();
+        const checkOnly: HostFilesInputs = {
+            connection: c,
+            target: targetOf(c),
+            files: [],
+            contents: {},
+            directories: [],
+            onChange: "",
+            check: `echo full >> ${log}; test -f ${gate}`,
+            refreshCheck: `echo quick >> ${log}; test -f ${gate}`,
+            triggers: ["ca-1"],
+            replaceTriggers: [],
+        };
+        const p = provider as Required<pulumi.dynamic.ResourceProvider>;
+        fs.writeFileSync(gate, "");
+        let state = (await p.create(checkOnly)).outs as HostFilesOutputs;
+        assert.deepEqual([state.files, state.checkPassed], [[], true]);
+        fs.rmSync(gate);
+        state = (await p.read("id", state)).props as HostFilesOutputs;
+        assert.equal(state.checkPassed, false);
+        assert.equal(fs.readFileSync(log, "utf8"), "full\nquick\n", "create ran check, the refresh refreshCheck");
+        fs.writeFileSync(gate, "");
+        state = (await p.read("id", state)).props as HostFilesOutputs;
+        assert.equal(diffHostFiles(state, checkOnly).changes, false, "passing again: nothing to do");
+        assert.equal(diffHostFiles(state, { ...checkOnly, triggers: ["ca-2"] }).changes, true);
+        state = (await p.update("id", state, { ...checkOnly, triggers: ["ca-2"] })).outs as HostFilesOutputs;
+        assert.deepEqual(state.triggers, ["ca-2"]);
+        assert.equal(fs.readFileSync(log, "utf8"), "full\nquick\nquick\nfull\n", "the update ran the full check");
         await p.delete("id", state);
     });
 });
