@@ -110,13 +110,13 @@ export function checkRegistryContainerArgs(
 }
 
 /**
- * The registry on its host: the certificate chain, the key (0600), config.yml (TLS 1.2+,
- * htpasswd auth, nosniff, storage health check, a random http secret) and the htpasswd file
- * (bcrypt) written over SSH from stdin; the registry container with restart always, the
- * published port, the data/certs/auth/config volumes and a health check; and a readiness check
- * that the registry answers 401 over verified TLS. A content hash of chain, key, config and
- * htpasswd is a container label, so any change rolls the container. Registry storage is a host
- * directory: it survives container replacement.
+ * The registry on its host: the certificate chain, the key (0600), config.yml (TLS 1.2+, htpasswd auth, nosniff,
+ * storage health check, a random http secret) and the htpasswd file (bcrypt), each a {@link HostFiles} (written over
+ * SSH, read back on refresh, so a file edited on the host shows in `pulumi preview --refresh` and is written back,
+ * restarting the container that runs it); the registry container with restart always, the published port, the
+ * data/certs/auth/config volumes and a health check; and a readiness check that the registry answers 401 over
+ * verified TLS. A content hash of chain, key, config and htpasswd is a container label, so any change rolls the
+ * container. Registry storage is a host directory: it survives container replacement.
  */
 export class RegistryContainer extends pulumi.ComponentResource {
     /** Published registry port. */

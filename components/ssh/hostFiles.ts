@@ -191,6 +191,8 @@ export class HostFiles extends pulumi.dynamic.Resource {
     declare public readonly target: pulumi.Output<string>;
     /** Whether `check` passed when last run (create, update or refresh); `null` without a check. */
     declare public readonly checkPassed: pulumi.Output<boolean | null>;
+    /** The last check's output (its last 2000 characters; public: checks carry no secret); "" without a check. */
+    declare public readonly checkReport: pulumi.Output<string>;
 
     constructor(name: string, args: HostFilesArgs, opts?: pulumi.CustomResourceOptions) {
         assertValid("HostFiles", checkHostFilesArgs("", args));
@@ -220,6 +222,7 @@ export class HostFiles extends pulumi.dynamic.Resource {
                 triggers: [...(args.triggers ?? [])],
                 replaceTriggers: [...(args.replaceTriggers ?? [])],
                 checkPassed: undefined,
+                checkReport: undefined,
                 // Outputs, filled in by the provider.
             },
             {

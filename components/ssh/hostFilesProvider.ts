@@ -86,6 +86,8 @@ export interface HostFilesOutputs {
     readonly replaceTriggers: readonly string[];
     /** Whether `check` passed when last run (create, update or refresh); `null` without a check. */
     readonly checkPassed: boolean | null;
+    /** The last check's output (stdout then stderr, its last 2000 characters); "" without a check. */
+    readonly checkReport?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -511,7 +513,7 @@ async function openSession(connection: HostConnection): Promise<HostSession> {
                 try {
                     const client = await openHop(connection, await forwardThrough(through.client, connection));
                     // The bastion's connection is held as long as the host's is open.
-                    client.on("close", through.release);
+                    client.on("close", () => through.release());
                     return client;
                 } catch (e) {
                     through.release();
@@ -519,7 +521,7 @@ async function openSession(connection: HostConnection): Promise<HostSession> {
                 }
             },
         );
-        done.push(host.release);
+        done.push(() => host.release());
         return { exec: (script, stdin) => host.exec(script, stdin), close };
     } catch (e) {
         close();
@@ -614,14 +616,18 @@ async function runCheck(session: HostSession, check: string): Promise<{ passed: 
 }
 
 /** Runs the check after a write: fails the create or update when it does not pass. */
-async function mustPassCheck(session: HostSession, check: string): Promise<boolean | null> {
+async function mustPassCheck(session: HostSession, check: string): Promise<{ passed: boolean | null; report: string }> {
     const result = await runCheck(session, check);
     if (result.passed === false) throw new Error(`the check failed after writing the files: ${result.report}`);
-    return result.passed;
+    return result;
 }
 
 /** The outputs: the inputs less the contents, with the files as measured and the check's result. */
-function outputsOf(inputs: HostFilesInputs, files: HostFileState[], checkPassed: boolean | null): HostFilesOutputs {
+function outputsOf(
+    inputs: HostFilesInputs,
+    files: HostFileState[],
+    check: { passed: boolean | null; report: string },
+): HostFilesOutputs {
     return {
         connection: inputs.connection,
         target: inputs.target,
@@ -632,7 +638,8 @@ function outputsOf(inputs: HostFilesInputs, files: HostFileState[], checkPassed:
         refreshCheck: inputs.refreshCheck ?? "",
         triggers: inputs.triggers ?? [],
         replaceTriggers: inputs.replaceTriggers ?? [],
-        checkPassed,
+        checkPassed: check.passed,
+        checkReport: check.report,
     };
 }
 
@@ -662,8 +669,8 @@ export const hostFilesProvider: pulumi.dynamic.ResourceProvider = {
         const paths = (props.files ?? []).map((f) => f.path);
         return withSession(props.connection, async (s) => {
             const files = await measure(s, paths);
-            const { passed } = await runCheck(s, props.refreshCheck || props.check || "");
-            return { id, props: { ...props, files, checkPassed: passed } };
+            const { passed, report } = await runCheck(s, props.refreshCheck || props.check || "");
+            return { id, props: { ...props, files, checkPassed: passed, checkReport: report } };
         });
     },
     async update(_id: string, olds: HostFilesOutputs, news: HostFilesInputs) {

@@ -133,6 +133,8 @@ export class ClientTrust extends pulumi.ComponentResource {
     public readonly certsDirs: pulumi.Output<string[]>;
     /** Whether the check passed when last run (up or refresh); `null` when `verify` is false. */
     public readonly checkPassed: pulumi.Output<boolean | null>;
+    /** The check's report (one line per endpoint) when last run, or "" when `verify` is false. */
+    public readonly checkReport: pulumi.Output<string>;
     /**
      * The steps that write this client's trust files (OS store, certs.d, /etc/hosts entries): what a registry that
      * starts serving a new CA waits for (PrivateRegistry does during serve-next).
@@ -203,6 +205,7 @@ export class ClientTrust extends pulumi.ComponentResource {
         }
 
         let checkPassed: pulumi.Output<boolean | null> = pulumi.output(null);
+        let checkReport: pulumi.Output<string> = pulumi.output("");
         if (args.verify ?? clientTrustDefaults.verify) {
             const check = new HostFiles(
                 `${name}-check`,
@@ -221,11 +224,17 @@ export class ClientTrust extends pulumi.ComponentResource {
                 },
             );
             checkPassed = check.checkPassed;
+            checkReport = check.checkReport;
         }
 
         this.certsDirs = pulumi.output(dirs);
         this.checkPassed = checkPassed;
+        this.checkReport = checkReport;
         this.fileSteps = installed;
-        this.registerOutputs({ certsDirs: this.certsDirs, checkPassed: this.checkPassed });
+        this.registerOutputs({
+            certsDirs: this.certsDirs,
+            checkPassed: this.checkPassed,
+            checkReport: this.checkReport,
+        });
     }
 }

@@ -39,20 +39,22 @@ const R = {
     caCert: (ca: string) => `tls:index/selfSignedCert:SelfSignedCert::airgap-registry-${ca}-cert`,
     serverCert: "tls:index/locallySignedCert:LocallySignedCert::airgap-registry-cert-cert",
     command: (name: string) => `command:remote:Command::airgap-registry-${name}`,
+    /** A step that a refresh reads back (HostFiles). */
+    files: (name: string) => `pulumi-nodejs:dynamic/airgap-registry:HostFiles::airgap-registry-${name}`,
     container: "docker:index/container:Container::airgap-registry-registry-container",
 };
 /** What rolling the server certificate changes: the certificate, its file on the host, the container, the check. */
 const registryRoll = [
     `replace ${R.serverCert}`,
-    `update ${R.command("registry-cert-chain")}`,
+    `update ${R.files("registry-cert-chain")}`,
     `replace ${R.container}`,
     `replace ${R.command("registry-ready")}`,
 ];
-/** What a new trusted set changes on a client: the CA files (in place) and the check (re-run). */
+/** What a new trusted set changes on a client: the CA files (in place) and the check (re-run: its trigger is the CA's digest). */
 const clientTrustChangeOn = (c: string) => [
-    `update ${R.command(`trust-${c}-os-trust`)}`,
-    `update ${R.command(`trust-${c}-certs-d-registry.lab-5443`)}`,
-    `replace ${R.command(`trust-${c}-check`)}`,
+    `update ${R.files(`trust-${c}-os-trust`)}`,
+    `update ${R.files(`trust-${c}-certs-d-registry.lab-5443`)}`,
+    `update ${R.files(`trust-${c}-check`)}`,
 ];
 const clientTrustChange = ["client-a", "client-b"].flatMap(clientTrustChangeOn);
 const generatedCa = (id: string) => [
@@ -295,7 +297,7 @@ describe("day two through the real engine: renewal and CA rotation", { concurren
             const serveNext = stack.up();
             assert.notEqual(serveNext.status, 0, "serve-next must fail while client-b is down");
             assert.match(serveNext.output, /airgap-registry-trust-client-b/, "the failure names client-b");
-            for (const held of [`update ${R.command("registry-cert-chain")}`, `replace ${R.container}`]) {
+            for (const held of [`update ${R.files("registry-cert-chain")}`, `replace ${R.container}`]) {
                 assert.ok(!serveNext.changes.includes(held), `${held}: held back while client-b lacks the next CA`);
             }
             assert.equal(servedCaFingerprint(), servedBefore, "the registry still serves the current CA's certificate");
@@ -306,7 +308,7 @@ describe("day two through the real engine: renewal and CA rotation", { concurren
         step(
             "byo rotation 2 serve-next, client-b back",
             [
-                `update ${R.command("registry-cert-chain")}`,
+                `update ${R.files("registry-cert-chain")}`,
                 `replace ${R.container}`,
                 `replace ${R.command("registry-ready")}`,
                 ...clientTrustChangeOn("client-b"),

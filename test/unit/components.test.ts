@@ -25,6 +25,8 @@ import {
 } from "../../components";
 import type { RegistryVersion } from "../../components";
 import { sha256Of } from "../../components/ssh/fileHash";
+import { contentSha256 } from "../../components/ssh/hostFiles";
+import { filesLabelValue } from "../../components/registry/registryScripts";
 
 installMocks();
 
@@ -32,6 +34,12 @@ const key = existingFile();
 const knownHosts = knownHostsFile();
 const children = (all: RecordedResource[], parentName: string) =>
     all.filter((r) => r.parent.endsWith(`::${parentName}`));
+const hostFilesType = "pulumi-nodejs:dynamic/airgap-registry:HostFiles";
+/** The content a HostFiles writes at `path` (the only file when no path is given). */
+const contentOf = (r: RecordedResource, path?: string): string => {
+    const contents = r.inputs.contents as Record<string, string>;
+    return path === undefined ? Object.values(contents)[0] : contents[path];
+};
 const byName = (all: RecordedResource[], name: string) => {
     const r = all.find((x) => x.name === name);
     assert.ok(r, `resource ${name} was not registered`);
@@ -177,10 +185,10 @@ describe("RegistryContainer", () => {
             [
                 ["random:index/randomPassword:RandomPassword", "rc-password-ci"],
                 ["random:index/randomPassword:RandomPassword", "rc-http-secret"],
-                ["command:remote:Command", "rc-cert-chain"],
-                ["command:remote:Command", "rc-server-key"],
-                ["command:remote:Command", "rc-config"],
-                ["command:remote:Command", "rc-htpasswd"],
+                [hostFilesType, "rc-cert-chain"],
+                [hostFilesType, "rc-server-key"],
+                [hostFilesType, "rc-config"],
+                [hostFilesType, "rc-htpasswd"],
                 ["pulumi:providers:docker", "rc-docker"],
                 ["command:remote:Command", "rc-handover"],
                 ["docker:index/container:Container", "rc-container"],
@@ -194,7 +202,7 @@ describe("RegistryContainer", () => {
         assert.ok(provider.sshOpts.includes("StrictHostKeyChecking=yes"));
         assert.ok(provider.sshOpts.includes(`UserKnownHostsFile=${knownHosts}`));
         assert.doesNotMatch(String(provider.sshOpts), /StrictHostKeyChecking=no|UserKnownHostsFile=\/dev\/null/);
-        for (const r of all.filter((x) => x.type === "command:remote:Command")) {
+        for (const r of all.filter((x) => x.type === "command:remote:Command" || x.type === hostFilesType)) {
             assert.equal(r.inputs.connection.hostKey, fixtureHostKey, `${r.name} is pinned to the host's key`);
         }
         const c = byName(all, "rc-container").inputs;
@@ -214,6 +222,14 @@ describe("RegistryContainer", () => {
         assert.equal(await valueOf(reg.registryVersion), "3");
         assert.equal(c.labels[0].label, "airgap-registry.content-sha256");
         assert.equal(c.labels[0].value, await valueOf(reg.contentHash));
+        // The files' own digest, which a file written back under the container compares to restart it.
+        assert.equal(c.labels[1].label, "airgap-registry.files-sha256");
+        assert.equal(
+            c.labels[1].value,
+            filesLabelValue(
+                ["rc-cert-chain", "rc-server-key", "rc-config", "rc-htpasswd"].map((n) => contentOf(byName(all, n))),
+            ),
+        );
         assert.deepEqual(c.healthcheck.tests, [
             "CMD",
             "wget",
@@ -226,27 +242,39 @@ describe("RegistryContainer", () => {
         // A container the cli runtime left (its label says so) is removed before the provider's is created.
         assert.match(byName(all, "rc-handover").inputs.create, /= cli \]; then\n  docker rm -f 'airgap-registry'/);
         // Files: key 0600, config rendered with the generated http secret, htpasswd with both users.
-        assert.match(byName(all, "rc-server-key").inputs.create, /chmod 0600/);
-        assert.equal(byName(all, "rc-server-key").inputs.stdin, mockSecrets.privateKey("server"));
+        assert.deepEqual(
+            ["rc-cert-chain", "rc-server-key", "rc-config", "rc-htpasswd"].map(
+                (n) => byName(all, n).inputs.files as unknown,
+            ),
+            [
+                ["/var/lib/airgap-registry/certs/chain.pem", "0644", pemFixtures().caCert + pemFixtures().caCert],
+                ["/var/lib/airgap-registry/certs/server.key", "0600", mockSecrets.privateKey("server")],
+                ["/var/lib/airgap-registry/config/config.yml", "0644", contentOf(byName(all, "rc-config"))],
+                ["/var/lib/airgap-registry/auth/htpasswd", "0644", contentOf(byName(all, "rc-htpasswd"))],
+            ].map(([path, mode, content]) => [{ path, mode, sha256: contentSha256(content) }]),
+        );
+        assert.equal(contentOf(byName(all, "rc-server-key")), mockSecrets.privateKey("server"));
         assert.equal(
-            YAML.parse(byName(all, "rc-config").inputs.stdin).http.secret,
+            YAML.parse(contentOf(byName(all, "rc-config"))).http.secret,
             mockSecrets.password("rc-http-secret"),
         );
         assert.deepEqual(
-            byName(all, "rc-htpasswd")
-                .inputs.stdin.trimEnd()
+            contentOf(byName(all, "rc-htpasswd"))
+                .trimEnd()
                 .split("\n")
                 .map((l: string) => l.split(":")[0]),
             ["ci", "ops"],
         );
+        // A file written back restarts the container when it runs exactly these files.
+        assert.match(byName(all, "rc-htpasswd").inputs.onChange, /docker restart 'airgap-registry'/);
         assert.equal(byName(all, "rc-ready").inputs.stdin, pemFixtures().caCert);
-        for (const secretFile of ["rc-server-key", "rc-config", "rc-htpasswd"]) {
-            assert.ok(
-                byName(all, secretFile).secretInputs.includes("stdin"),
-                `${secretFile} stdin reaches the provider as a secret`,
+        for (const file of ["rc-cert-chain", "rc-server-key", "rc-config", "rc-htpasswd"]) {
+            assert.deepEqual(
+                byName(all, file).secretInputs,
+                ["contents"],
+                `${file}'s content reaches the provider as a secret`,
             );
         }
-        assert.ok(!byName(all, "rc-cert-chain").secretInputs.includes("stdin"), "the public chain is not a secret");
         const creds = await valueOf(reg.credentials);
         assert.deepEqual(creds, [
             { username: "ci", password: mockSecrets.password("rc-password-ci") },
@@ -324,9 +352,7 @@ describe("RegistryContainer: the config mounted where each registry version read
         const all = await settle();
         // Same files (mocked secrets are per name, so compare each against its own parts).
         const parts = (n: string) =>
-            ["cert-chain", "server-key", "config", "htpasswd"].map(
-                (f) => byName(all, `${n}-${f}`).inputs.stdin as string,
-            );
+            ["cert-chain", "server-key", "config", "htpasswd"].map((f) => contentOf(byName(all, `${n}-${f}`)));
         assert.equal(await valueOf(v2.contentHash), sha256Of(...parts("h2")));
         assert.equal(await valueOf(v3.contentHash), sha256Of(...parts("h3"), "registry-version=3"));
     });
@@ -384,26 +410,44 @@ describe("PrivateRegistry", () => {
                 "reg-trust-client-b-check",
             ],
         );
-        assert.match(byName(all, "reg-trust-client-b-os-trust").inputs.create, /^family=rhel$/m);
-        assert.match(
-            byName(all, "reg-trust-client-a-certs-d-registry.lab-5443").inputs.create,
-            /'\/etc\/docker\/certs\.d\/registry\.lab:5443\/ca\.crt'/,
+        for (const r of [...children(all, "reg-trust-client-a"), ...children(all, "reg-trust-client-b")]) {
+            assert.equal(r.type, hostFilesType, `${r.name}: a refresh reads it back`);
+        }
+        assert.match(byName(all, "reg-trust-client-b-os-trust").inputs.onChange, /^family=rhel$/m);
+        assert.deepEqual(byName(all, "reg-trust-client-b-os-trust").inputs.replaceTriggers, [
+            "airgap-registry-ca",
+            "rhel",
+        ]);
+        assert.deepEqual(
+            byName(all, "reg-trust-client-a-certs-d-registry.lab-5443").inputs.files.map(
+                (f: { path: string }) => f.path,
+            ),
+            ["/etc/docker/certs.d/registry.lab:5443/ca.crt"],
+        );
+        assert.deepEqual(
+            byName(all, "reg-trust-client-b-certs-d-registry.lab-5443").inputs.files.map(
+                (f: { path: string }) => f.path,
+            ),
+            [
+                "/etc/docker/certs.d/registry.lab:5443/ca.crt",
+                "/etc/containerd/certs.d/registry.lab:5443/ca.crt",
+                "/etc/containerd/certs.d/registry.lab:5443/hosts.toml",
+            ],
         );
         assert.match(
-            byName(all, "reg-trust-client-b-certs-d-registry.lab-5443").inputs.create,
-            /'\/etc\/containerd\/certs\.d\/registry\.lab:5443\/hosts\.toml'/,
+            contentOf(byName(all, "reg-trust-client-b-hosts"), "/etc/airgap-registry/airgap-registry-ca.hosts"),
+            /^10\.10\.0\.2 registry\.lab # airgap-registry:airgap-registry-ca$/m,
         );
-        assert.doesNotMatch(byName(all, "reg-trust-client-a-certs-d-registry.lab-5443").inputs.create, /containerd/);
-        assert.match(
-            byName(all, "reg-trust-client-b-hosts").inputs.create,
-            /10\.10\.0\.2 registry\.lab # airgap-registry:airgap-registry-ca/,
-        );
-        assert.equal(byName(all, "reg-trust-client-a-os-trust").inputs.stdin, pemFixtures().caCert);
         assert.equal(
-            byName(all, "reg-trust-client-a-check").inputs.connection.proxy.port,
-            2222,
-            "the shared bastion reaches clients too",
+            contentOf(byName(all, "reg-trust-client-a-os-trust"), "/etc/airgap-registry/airgap-registry-ca.pem"),
+            pemFixtures().caCert,
         );
+        const check = byName(all, "reg-trust-client-a-check").inputs;
+        assert.deepEqual(check.files, []);
+        assert.match(check.check, /client client-a: https:\/\/\$1\/v2\/ answers 401/);
+        assert.match(check.refreshCheck, /if \[ "\$i" -ge 1 \]/, "a refresh tries once");
+        assert.deepEqual(check.triggers, [sha256Of(pemFixtures().caCert)]);
+        assert.equal(check.connection.bastion.port, 2222, "the shared bastion reaches clients too");
         assert.deepEqual(byName(all, "reg-cert-csr").inputs.dnsNames, ["registry.lab", "localhost"]);
         assert.deepEqual(byName(all, "reg-cert-csr").inputs.ipAddresses, ["10.10.0.2", "127.0.0.1"]);
         assert.equal(await valueOf(reg.endpoint), "registry.lab:5443");
@@ -490,13 +534,17 @@ describe("PrivateRegistry", () => {
             mockSecrets.password("sec-registry-http-secret"),
             "SECRET-key-",
         ];
-        const commands = all.filter((r) => r.type.startsWith("command:"));
+        const commands = all.filter((r) => r.type.startsWith("command:") || r.type === hostFilesType);
         assert.ok(commands.length > 10);
         for (const c of commands) {
             const texts = [
                 c.inputs.create,
                 c.inputs.delete,
                 c.inputs.update,
+                c.inputs.onChange,
+                c.inputs.check,
+                c.inputs.refreshCheck,
+                JSON.stringify(c.inputs.files ?? []),
                 JSON.stringify(c.inputs.environment ?? {}),
                 JSON.stringify(c.inputs.triggers ?? []),
             ];
@@ -506,8 +554,9 @@ describe("PrivateRegistry", () => {
                 }
             }
         }
-        // ...and they do reach the host, through stdin.
-        assert.ok(byName(all, "sec-registry-server-key").inputs.stdin.includes("SECRET-key-"));
+        // ...and they do reach the host, as a secret input of the file step.
+        assert.ok(contentOf(byName(all, "sec-registry-server-key")).includes("SECRET-key-"));
+        assert.deepEqual(byName(all, "sec-registry-server-key").secretInputs, ["contents"]);
     });
 });
 
@@ -530,8 +579,14 @@ describe("PrivateRegistry during a CA rotation", () => {
         assert.equal(byName(all, "rot-ca-2027-key").inputs.algorithm, "ECDSA");
         assert.equal(signer(all), mockSecrets.privateKey("rot-ca-key"));
         const bundle = pemFixtures().caCert + pemFixtures().caCert;
-        assert.equal(byName(all, "rot-trust-client-a-os-trust").inputs.stdin, bundle);
-        assert.equal(byName(all, "rot-trust-client-b-certs-d-registry.lab-5443").inputs.stdin, bundle);
+        assert.equal(contentOf(byName(all, "rot-trust-client-a-os-trust")), bundle);
+        assert.equal(
+            contentOf(
+                byName(all, "rot-trust-client-b-certs-d-registry.lab-5443"),
+                "/etc/docker/certs.d/registry.lab:5443/ca.crt",
+            ),
+            bundle,
+        );
         assert.equal(await valueOf(reg.caCertificate), bundle);
         assert.deepEqual(await valueOf(reg.caState), {
             step: "trust-next",
@@ -549,7 +604,7 @@ describe("PrivateRegistry during a CA rotation", () => {
         const all = await settle();
         assert.equal(signer(all), mockSecrets.privateKey("rot-ca-2027-key"));
         assert.equal(
-            byName(all, "rot-trust-client-a-os-trust").inputs.stdin,
+            contentOf(byName(all, "rot-trust-client-a-os-trust")),
             pemFixtures().caCert + pemFixtures().caCert,
         );
     });
@@ -565,7 +620,7 @@ describe("PrivateRegistry during a CA rotation", () => {
             ["rot-ca-2027"],
         );
         assert.equal(signer(all), mockSecrets.privateKey("rot-ca-2027-key"));
-        assert.equal(byName(all, "rot-trust-client-a-os-trust").inputs.stdin, pemFixtures().caCert);
+        assert.equal(contentOf(byName(all, "rot-trust-client-a-os-trust")), pemFixtures().caCert);
     });
     it("a step out of order is refused before anything registers", () => {
         resetRecorded();
