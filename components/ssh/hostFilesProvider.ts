@@ -511,7 +511,7 @@ async function openSession(connection: HostConnection): Promise<HostSession> {
                 try {
                     const client = await openHop(connection, await forwardThrough(through.client, connection));
                     // The bastion's connection is held as long as the host's is open.
-                    client.on("close", through.release);
+                    client.on("close", () => through.release());
                     return client;
                 } catch (e) {
                     through.release();
@@ -519,7 +519,7 @@ async function openSession(connection: HostConnection): Promise<HostSession> {
                 }
             },
         );
-        done.push(host.release);
+        done.push(() => host.release());
         return { exec: (script, stdin) => host.exec(script, stdin), close };
     } catch (e) {
         close();
