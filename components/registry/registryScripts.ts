@@ -142,8 +142,11 @@ export function restartOnHealScript(
 ): string {
     const name = shellQuote(containerName);
     const status = "{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}";
+    const files = paths.map(shellQuote).join(" ");
     return script(
-        `want=$(cat ${paths.map(shellQuote).join(" ")} 2>/dev/null | sha256sum | cut -d' ' -f1) || want=none`,
+        // A file missing is no digest at all (a pipeline's status is its last command's: `cat` failing in it would
+        // go unseen and the other files' digest be compared).
+        `if cat ${files} >/dev/null 2>&1; then want=$(cat ${files} | sha256sum | cut -d' ' -f1); else want=none; fi`,
         `have=$(${engine} inspect --format '{{index .Config.Labels "${filesLabel}"}}' ${name} 2>/dev/null) || have=''`,
         'if [ -z "$have" ] || [ "$have" != "$want" ]; then',
         `  echo ${shellQuote(`container ${containerName} does not run these files yet: this up starts it`)}`,

@@ -147,6 +147,7 @@ function startTeamRegistry(chain: string, key: string): void {
             dataDir: teamDir,
             registryVersion: "2",
             contentHash: "0".repeat(64),
+            filesHash: "1".repeat(64),
             healthcheck: false,
         }).create,
     );

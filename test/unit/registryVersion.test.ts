@@ -72,6 +72,7 @@ describe("registry config per version", () => {
             port: 5000,
             dataDir: "/srv/r",
             contentHash: "abc",
+            filesHash: "def",
             healthcheck: true,
         };
         const v3 = cliRunScripts({ ...spec, registryVersion: "3" }).create;
