@@ -9,7 +9,7 @@ import { timedColumns } from "../../bench/benchTable";
 import { ClientScalingReport, runClientScaling } from "../../bench/clientScaling";
 
 describe("the client-scaling bench, small", { concurrency: false }, () => {
-    it("measures 2 and 5 clients: every phase timed, SSH connections counted on the bastion, none refused", () => {
+    it("measures 2 and 5 clients: every phase timed (the no-drift preview --refresh too), SSH connections counted on the bastion, none refused", () => {
         const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "airgap-bench-")), "smoke.json");
         const lines: string[] = [];
         const rows = runClientScaling({ counts: [2, 5], out, log: (l) => lines.push(l) });
@@ -22,10 +22,16 @@ describe("the client-scaling bench, small", { concurrency: false }, () => {
             for (const c of timedColumns) assert.ok(r[c] > 0, `${r.clients} clients: ${c} was timed`);
             // Every client's trust steps connect through the bastion on a fresh up.
             assert.ok(r.sshFreshUp >= 3 * r.clients, `${r.clients} clients: ${r.sshFreshUp} connections on a fresh up`);
+            // The no-drift preview --refresh reads every client's trust files back over SSH, through the bastion.
+            assert.ok(
+                r.sshRefreshPreview >= r.clients,
+                `${r.clients} clients: ${r.sshRefreshPreview} connections on a preview --refresh`,
+            );
             assert.equal(r.sshRefused, 0, `${r.clients} clients: the bastion refused none`);
             assert.ok(r.bytesToRegistryNoopUp >= 0);
         }
         assert.ok(rows[1].sshFreshUp > rows[0].sshFreshUp, "more clients, more connections: the count is real");
+        assert.ok(rows[1].sshRefreshPreview > rows[0].sshRefreshPreview, "the refresh's count grows with clients too");
         const report = JSON.parse(fs.readFileSync(out, "utf8")) as ClientScalingReport;
         assert.deepEqual(report.rows, rows);
         assert.equal(report.machine.cpus, os.cpus().length);
