@@ -1,4 +1,7 @@
-/** The client-scaling bench's table: one row per client count, each figure with its ratio to the smallest count. Pure. */
+/**
+ * The client-scaling bench's table: one row per client count, each figure with its ratio to the smallest count. Pure,
+ * but for {@link timed}, which runs a phase.
+ */
 
 import type { CpuSplit } from "./cpuUsage";
 
@@ -10,6 +13,11 @@ export interface BenchRow {
     readonly freshUp: number;
     /** Seconds of `preview --expect-no-changes` right after. */
     readonly noopPreview: number;
+    /**
+     * Seconds of `preview --refresh --expect-no-changes` right after that: every resource read back from its host
+     * (HostFiles over SSH: SHA-256 and mode of its files, and its quick check), with no drift to find.
+     */
+    readonly refreshPreview: number;
     /** Seconds of the no-op `up`. */
     readonly noopUp: number;
     /** Seconds of the `up` that adds one client. */
@@ -18,6 +26,8 @@ export interface BenchRow {
     readonly destroy: number;
     /** SSH connections through the bastion (its sshd's log) during the fresh up. */
     readonly sshFreshUp: number;
+    /** SSH connections through the bastion during the no-drift `preview --refresh`. */
+    readonly sshRefreshPreview: number;
     /** SSH connections through the bastion during the no-op up. */
     readonly sshNoopUp: number;
     /** Connections the bastion's sshd turned away during the whole run of this count. */
@@ -34,7 +44,7 @@ export interface BenchRow {
 }
 
 /** The timed columns, in table order. */
-export const timedColumns = ["freshUp", "noopPreview", "noopUp", "addClientUp", "destroy"] as const;
+export const timedColumns = ["freshUp", "noopPreview", "refreshPreview", "noopUp", "addClientUp", "destroy"] as const;
 
 /** A figure's ratio to the base row's, two decimals (`-` when the base is 0). Pure. */
 export function ratio(value: number, base: number): string {
@@ -49,10 +59,12 @@ export function renderBenchTable(rows: readonly BenchRow[]): string {
         "clients",
         "fresh up s",
         "no-op preview s",
+        "refresh preview s",
         "no-op up s",
         "add-1 up s",
         "destroy s",
         "ssh conns fresh up",
+        "ssh conns refresh",
         "ssh conns no-op up",
         "ssh refused",
         "bytes to registry no-op up",
@@ -68,6 +80,7 @@ export function renderBenchTable(rows: readonly BenchRow[]): string {
             failed(r, c) ? `FAILED after ${r[c].toFixed(1)}` : cell(r[c], base[c], r[c].toFixed(1)),
         ),
         cell(r.sshFreshUp, base.sshFreshUp),
+        cell(r.sshRefreshPreview, base.sshRefreshPreview),
         cell(r.sshNoopUp, base.sshNoopUp),
         String(r.sshRefused),
         cell(r.bytesToRegistryNoopUp, base.bytesToRegistryNoopUp),
@@ -85,6 +98,20 @@ export function firstErrorLine(message: string): string {
     const onResources = lines.filter((l) => /^error \S+::\S+: /.test(l));
     if (onResources.length > 0) return onResources.join("; ");
     return lines.find((l) => /^error: /.test(l)) ?? lines.find((l) => l !== "") ?? message;
+}
+
+/**
+ * Runs a phase and times it (seconds); a failure is recorded in `failures` (as `phase: <firstErrorLine>`), not
+ * thrown, so the phases after it still run and the table shows it as `FAILED after N`. Not pure: it runs `run`.
+ */
+export function timed(phase: string, failures: string[], run: () => void): number {
+    const start = process.hrtime.bigint();
+    try {
+        run();
+    } catch (e) {
+        failures.push(`${phase}: ${firstErrorLine(e instanceof Error ? e.message : String(e))}`);
+    }
+    return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
 /** The CPU parts of {@link CpuSplit}, in table order. */

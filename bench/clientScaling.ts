@@ -1,7 +1,7 @@
 /**
- * The client-scaling bench: for each client count, a fresh up, a no-change preview, a no-op up, an up that adds one
- * client and a destroy of a dev-shaped stack on the lab, timed, with the SSH connections the bastion's sshd logged
- * and the bytes the registry host received.
+ * The client-scaling bench: for each client count, a fresh up, a no-change preview, a no-drift `preview --refresh`, a
+ * no-op up, an up that adds one client and a destroy of a dev-shaped stack on the lab, timed, with the SSH connections
+ * the bastion's sshd logged and the bytes the registry host received.
  */
 
 import { execFileSync } from "child_process";
@@ -11,7 +11,7 @@ import * as path from "path";
 import { projectRoot } from "../test/support/engine";
 import { freshLabHosts } from "../test/support/lab";
 import { devStackConfig, mustSucceed, ProjectStack, takeLabFromDevStack } from "../test/support/stack";
-import { BenchRow, firstErrorLine, renderBenchTable, renderCpuTable } from "./benchTable";
+import { BenchRow, renderBenchTable, renderCpuTable, timed } from "./benchTable";
 import { cpuSplit, sampleCpu } from "./cpuUsage";
 import { stepKinds, stepSpans } from "./stepTimes";
 
@@ -73,17 +73,6 @@ function benchConfig(count: number): Record<string, unknown> {
     return config;
 }
 
-/** Runs a phase and times it; a failure is recorded in `failures` (as `phase: error`), not thrown. */
-function timed(phase: string, failures: string[], run: () => void): number {
-    const start = process.hrtime.bigint();
-    try {
-        run();
-    } catch (e) {
-        failures.push(`${phase}: ${firstErrorLine(e instanceof Error ? e.message : String(e))}`);
-    }
-    return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
 /** Runs the bench for every count, prints the table and writes the report; returns the rows. */
 export function runClientScaling(options: ClientScalingOptions): BenchRow[] {
     const log = options.log ?? ((line: string) => process.stderr.write(`bench: ${line}\n`));
@@ -127,6 +116,18 @@ export function runClientScaling(options: ClientScalingOptions): BenchRow[] {
             const noopPreview = timed("noopPreview", failures, () =>
                 mustSucceed(stack.preview("--expect-no-changes"), `${count} clients: no-change preview`),
             );
+            // Every resource read back from its host (HostFiles: its files' SHA-256 and mode, and its quick check):
+            // what finding drift costs when there is none.
+            sshBefore = accepted();
+            const refreshPreview = timed("refreshPreview", failures, () => {
+                const preview = mustSucceed(
+                    stack.preview("--refresh", "--expect-no-changes"),
+                    `${count} clients: no-drift preview --refresh`,
+                );
+                if (preview.changes.length > 0)
+                    throw new Error(`${count} clients: preview --refresh found drift: ${preview.changes.join(", ")}`);
+            });
+            const sshRefreshPreview = accepted() - sshBefore;
             sshBefore = accepted();
             const rxBefore = registryRxBytes();
             const noopUp = timed("noopUp", failures, () => {
@@ -154,10 +155,12 @@ export function runClientScaling(options: ClientScalingOptions): BenchRow[] {
                 clients: count,
                 freshUp,
                 noopPreview,
+                refreshPreview,
                 noopUp,
                 addClientUp,
                 destroy,
                 sshFreshUp,
+                sshRefreshPreview,
                 sshNoopUp,
                 sshRefused: refused() - refusedBefore,
                 bytesToRegistryNoopUp,

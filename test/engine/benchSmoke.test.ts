@@ -9,7 +9,7 @@ import { timedColumns } from "../../bench/benchTable";
 import { ClientScalingReport, runClientScaling } from "../../bench/clientScaling";
 
 describe("the client-scaling bench, small", { concurrency: false }, () => {
-    it("measures 2 and 5 clients: every phase timed, SSH connections counted on the bastion, none refused", () => {
+    it("measures 2 and 5 clients: every phase timed (the no-drift preview --refresh too), SSH connections counted on the bastion, none refused", () => {
         const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "airgap-bench-")), "smoke.json");
         const lines: string[] = [];
         const rows = runClientScaling({ counts: [2, 5], out, log: (l) => lines.push(l) });
@@ -22,6 +22,12 @@ describe("the client-scaling bench, small", { concurrency: false }, () => {
             for (const c of timedColumns) assert.ok(r[c] > 0, `${r.clients} clients: ${c} was timed`);
             // Every client's trust steps connect through the bastion on a fresh up.
             assert.ok(r.sshFreshUp >= 3 * r.clients, `${r.clients} clients: ${r.sshFreshUp} connections on a fresh up`);
+            // The no-drift preview --refresh reads every HostFiles back over SSH: it logs in at the bastion (once
+            // per shared connection, however many hosts it reaches through it: 2 at both 2 and 25 clients here).
+            assert.ok(
+                r.sshRefreshPreview >= 1,
+                `${r.clients} clients: ${r.sshRefreshPreview} bastion logins on a preview --refresh`,
+            );
             assert.equal(r.sshRefused, 0, `${r.clients} clients: the bastion refused none`);
             assert.ok(r.bytesToRegistryNoopUp >= 0);
         }
