@@ -20,8 +20,9 @@ describe("the client-scaling bench, small", { concurrency: false }, () => {
         for (const r of rows) {
             assert.deepEqual(r.failures, [], `${r.clients} clients: no phase failed`);
             for (const c of timedColumns) assert.ok(r[c] > 0, `${r.clients} clients: ${c} was timed`);
-            // Every client's trust steps connect through the bastion on a fresh up.
-            assert.ok(r.sshFreshUp >= 3 * r.clients, `${r.clients} clients: ${r.sshFreshUp} connections on a fresh up`);
+            // The registry host's command steps log in at the bastion each; the clients' steps (HostFiles) share one
+            // bastion connection, inside which each host gets its one connection.
+            assert.ok(r.sshFreshUp >= 1, `${r.clients} clients: ${r.sshFreshUp} bastion logins on a fresh up`);
             // The no-drift preview --refresh reads every HostFiles back over SSH: it logs in at the bastion (once
             // per shared connection, however many hosts it reaches through it: 2 at both 2 and 25 clients here).
             assert.ok(
@@ -31,7 +32,11 @@ describe("the client-scaling bench, small", { concurrency: false }, () => {
             assert.equal(r.sshRefused, 0, `${r.clients} clients: the bastion refused none`);
             assert.ok(r.bytesToRegistryNoopUp >= 0);
         }
-        assert.ok(rows[1].sshFreshUp > rows[0].sshFreshUp, "more clients, more connections: the count is real");
+        // Shared connections: more clients add no bastion logins (remote.Command steps added 3 a client).
+        assert.ok(
+            rows[1].sshFreshUp < rows[0].sshFreshUp + 3 * (rows[1].clients - rows[0].clients),
+            `fresh up logins: ${rows[0].sshFreshUp} at 2 clients, ${rows[1].sshFreshUp} at 5`,
+        );
         const report = JSON.parse(fs.readFileSync(out, "utf8")) as ClientScalingReport;
         assert.deepEqual(report.rows, rows);
         assert.equal(report.machine.cpus, os.cpus().length);
