@@ -35,9 +35,12 @@ function assertFailsOn(run: PulumiRun, rule: string, messages: string[]): void {
     failedRules.add(rule);
 }
 
-/** The SDK's advisory when registry-auth-and-tls cannot judge the registry's config.yml yet (its text is unknown). */
+/**
+ * The SDK's advisory when registry-auth-and-tls cannot judge the registry's config.yml yet (its text is unknown): the
+ * HostFiles `<name>-config`'s `contents` (a command's `stdin` before HostFiles).
+ */
 const configNotJudged =
-    /can't run policy 'registry-auth-and-tls' from policy pack 'airgap-registry@v0\.1\.0' during preview: string value at \.stdin can't be known during preview/;
+    /can't run policy 'registry-auth-and-tls' from policy pack 'airgap-registry@v0\.1\.0' during preview: \w+ value at \.contents\S* can't be known during preview/;
 
 /** Asserts a preview passed with the pack loaded and no violation. */
 function assertPasses(run: PulumiRun): void {
