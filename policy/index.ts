@@ -45,7 +45,8 @@ new PolicyPack("airgap-registry", {
         },
         {
             name: "ssh-host-key-pinned",
-            description: "Every SSH connection (commands, copies, the docker provider's ssh) verifies the host's key.",
+            description:
+                "Every SSH connection (commands, copies, HostFiles, the docker provider's ssh) verifies the host's key.",
             validateResource: perResource((r) => sshHostKeyPinned(r)),
         },
         {
@@ -70,7 +71,7 @@ new PolicyPack("airgap-registry", {
         },
         {
             name: "ca-key-stays-local",
-            description: "The CA's private key is never written to a host (commands, copies, containers).",
+            description: "The CA's private key is never written to a host (commands, copies, containers, HostFiles).",
             validateStack: perStack(caKeyStaysLocal),
         },
         {

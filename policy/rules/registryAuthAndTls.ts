@@ -28,7 +28,7 @@ function commandWritesRegistryConfig(r: ResourceView): boolean {
 
 /**
  * The registry config.yml texts a resource writes: a command's stdin (its create writes config.yml), or each file of
- * a HostFiles at `…/config/config.yml` (RegistryContainer's `<name>-config`), its text in `contents[path]`.
+ * a HostFiles at `…/config/config.yml` (RegistryContainer's `<name>-config`) with its text in `contents[path]`.
  */
 export function registryConfigsOf(r: ResourceView): RegistryConfigText[] {
     if (commandWritesRegistryConfig(r)) {
@@ -36,13 +36,16 @@ export function registryConfigsOf(r: ResourceView): RegistryConfigText[] {
         return [{ field: "stdin", at: ["stdin"], text: stdin === unknown ? unknown : stringOf(stdin) }];
     }
     if (isHostFiles(r)) {
+        // A file whose text is absent from `contents` (nothing to judge; the provider could not write it either) is
+        // left out, as a command without stdin is.
         return hostFilePaths(r)
             .filter((p) => configPath.test(p))
-            .map((p) => ({
+            .map((p): RegistryConfigText => ({
                 field: `contents[${JSON.stringify(p)}]`,
                 at: ["contents", p],
                 text: hostFileContent(r, p),
-            }));
+            }))
+            .filter((c) => c.text !== undefined);
     }
     return [];
 }

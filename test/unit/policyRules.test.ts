@@ -483,6 +483,13 @@ describe("registry-auth-and-tls", () => {
         const htpasswd = hostFiles("h", { "/var/lib/airgap-registry/auth/htpasswd": "not yaml: [" });
         assert.deepEqual(registryAuthAndTls(htpasswd), []);
         assert.equal(registryConfigNotKnownYet(hostFiles("h", { "/x/other.yml": "" }, { contents: unknown })), false);
+        // A config.yml whose text is absent from contents (null, or no entry) gives nothing to judge.
+        const absent: Value[] = [null, {}, { [configPath]: null }];
+        for (const contents of absent) {
+            const r = configFiles("", { contents });
+            assert.deepEqual(registryAuthAndTls(r), []);
+            assert.equal(registryConfigNotKnownYet(r), false);
+        }
         // Only config/config.yml is the registry's; a file merely named config.yml elsewhere is not.
         assert.deepEqual(registryAuthAndTls(hostFiles("o", { "/etc/app/config.yml": "- x" })), []);
     });
