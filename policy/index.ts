@@ -7,16 +7,23 @@
 import { PolicyPack, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { caKeyStaysLocal } from "./rules/caKeyStaysLocal";
 import { clientTrustVerified } from "./rules/clientTrustVerified";
-import { registryAuthAndTls, registryConfigNotKnownYet } from "./rules/registryAuthAndTls";
+import { registryAuthAndTls, registryConfigsOf } from "./rules/registryAuthAndTls";
 import { serverCertificateLifetime } from "./rules/serverCertificateLifetime";
 import { policyDefaults } from "./rules/settings";
 import { sshHostKeyPinned } from "./rules/sshHostKeyPinned";
 import { storageKeptOnDestroy } from "./rules/storageKeptOnDestroy";
-import { ResourceView, Violation } from "./rules/view";
+import { ResourceView, unknown, Violation } from "./rules/view";
 import { viewOfArgs, viewOfStackResource } from "./toView";
 
 function report(violations: Violation[], reportViolation: ReportViolation): void {
     for (const v of violations) reportViolation(v.message, v.urn);
+}
+
+/** Reads `at` (a path of keys) through the SDK's props: the SDK's proxy throws on a value not known yet. */
+function readProps(props: Record<string, unknown>, at: readonly string[]): unknown {
+    let v: unknown = props;
+    for (const k of at) v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined;
+    return v;
 }
 
 const perResource =
@@ -38,7 +45,8 @@ new PolicyPack("airgap-registry", {
         },
         {
             name: "ssh-host-key-pinned",
-            description: "Every SSH connection (commands, copies, the docker provider's ssh) verifies the host's key.",
+            description:
+                "Every SSH connection (commands, copies, HostFiles, the docker provider's ssh) verifies the host's key.",
             validateResource: perResource((r) => sshHostKeyPinned(r)),
         },
         {
@@ -63,7 +71,7 @@ new PolicyPack("airgap-registry", {
         },
         {
             name: "ca-key-stays-local",
-            description: "The CA's private key is never written to a host (commands, copies, containers).",
+            description: "The CA's private key is never written to a host (commands, copies, containers, HostFiles).",
             validateStack: perStack(caKeyStaysLocal),
         },
         {
@@ -72,7 +80,7 @@ new PolicyPack("airgap-registry", {
             validateResource: perResource((r, args) => {
                 // Not known yet (a fresh preview: config.yml holds the random http secret): reading it through the
                 // SDK's props makes the SDK report, as an advisory, that this rule cannot run before `up`.
-                if (registryConfigNotKnownYet(r)) void args.props.stdin;
+                for (const c of registryConfigsOf(r).filter((x) => x.text === unknown)) readProps(args.props, c.at);
                 return registryAuthAndTls(r);
             }),
         },

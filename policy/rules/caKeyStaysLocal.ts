@@ -1,12 +1,17 @@
 /** Rule `ca-key-stays-local`: the CA's private key is never sent to a host. Pure. */
 
+import { dynamicProviderKey, hostFilesType } from "./hostFiles";
 import { describe, ResourceView, stringOf, stringsIn, Violation } from "./view";
 
-/** Resources that put data on a host: a command (stdin, scripts, environment), a copy, a container. */
+/**
+ * Resources that put data on a host: a command (stdin, scripts, environment), a copy, a container, a HostFiles (the
+ * files' text in `contents`, its scripts).
+ */
 export const hostWritingTypes = [
     "command:remote:Command",
     "command:remote:CopyToRemote",
     "docker:index/container:Container",
+    hostFilesType,
 ];
 
 /** What identifies the CA's private key in a stack. */
@@ -60,6 +65,12 @@ function carries(text: string, pem: string): boolean {
 }
 
 /**
+ * Inputs made from the data without carrying it: HostFiles' `files` holds each file's path, mode and the SHA-256 of
+ * its text (so it depends on whatever the text is made from); the text itself is in `contents`.
+ */
+const digestOnlyFields: Readonly<Record<string, readonly string[]>> = { [hostFilesType]: ["files"] };
+
+/**
  * Findings for every host-writing resource with an input that is made from a CA key resource (its property
  * dependencies) or whose known text holds a CA key. What this cannot see: a key that reaches an input through
  * another resource first (e.g. a file written locally and copied by path), or a key in an input not known yet.
@@ -69,8 +80,12 @@ export function caKeyStaysLocal(resources: readonly ResourceView[]): Violation[]
     const violations: Violation[] = [];
     for (const r of resources.filter((x) => hostWritingTypes.includes(x.type))) {
         const fields = new Set([...Object.keys(r.props), ...Object.keys(r.propertyDependencies)]);
+        // A dynamic resource's serialized provider code runs on the operator's machine; it is not sent to the host.
+        fields.delete(dynamicProviderKey);
         for (const field of [...fields].sort()) {
-            const fromKey = (r.propertyDependencies[field] ?? []).find((urn) => keys.resources.has(urn));
+            const fromKey = (digestOnlyFields[r.type] ?? []).includes(field)
+                ? undefined
+                : (r.propertyDependencies[field] ?? []).find((urn) => keys.resources.has(urn));
             const inText = keys.pems.some((pem) => stringsIn(r.props[field]).some((s) => carries(s, pem)));
             if (fromKey === undefined && !inText) continue;
             const keyResource = resources.find((k) => k.urn === fromKey);

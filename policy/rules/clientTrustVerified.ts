@@ -1,11 +1,24 @@
 /** Rule `client-trust-verified`: every ClientTrust checks from its client that the registry answers over verified TLS. Pure. */
 
-import { describe, ResourceView, Violation } from "./view";
+import { isHostFiles } from "./hostFiles";
+import { describe, ResourceView, stringOf, unknown, Violation } from "./view";
 
 export const clientTrustType = "airgap-registry:trust:ClientTrust";
 
 /**
- * A ClientTrust component with `verify` on has a child command `<name>-check` (the check from the client); with
+ * True for the check step of a ClientTrust: a HostFiles with a `check` script (the components' form: no files, the
+ * check run at up and on every refresh), or a `command:remote:Command` (the form before HostFiles, and what a
+ * program may still write). A HostFiles whose `check` is empty checks nothing, so it does not count; one whose
+ * `check` is not known yet does.
+ */
+function isCheckStep(c: ResourceView): boolean {
+    if (c.type === "command:remote:Command") return true;
+    if (!isHostFiles(c)) return false;
+    return c.props.check === unknown || (stringOf(c.props.check) ?? "").trim() !== "";
+}
+
+/**
+ * A ClientTrust component with `verify` on has a child `<name>-check` (the check from the client); with
  * `verify: false` (stack config `verifyClients: false`) it has none. Components register no inputs, so the child is
  * what shows the setting.
  */
@@ -14,12 +27,7 @@ export function clientTrustVerified(resources: readonly ResourceView[]): Violati
         .filter((r) => r.type === clientTrustType)
         .filter(
             (trust) =>
-                !resources.some(
-                    (c) =>
-                        c.parent === trust.urn &&
-                        c.type === "command:remote:Command" &&
-                        c.name === `${trust.name}-check`,
-                ),
+                !resources.some((c) => c.parent === trust.urn && c.name === `${trust.name}-check` && isCheckStep(c)),
         )
         .map((trust) => ({
             urn: trust.urn,

@@ -1,5 +1,6 @@
 /** Rule `ssh-host-key-pinned`: every SSH connection verifies the host's key; no opt-out. Pure. */
 
+import { isHostFiles } from "./hostFiles";
 import { describe, objectOf, ResourceView, stringOf, stringsIn, unknown, Value, Violation } from "./view";
 
 /** Resources of @pulumi/command that open an SSH connection (`connection`, `connection.proxy`). */
@@ -11,6 +12,10 @@ export const dockerProviderType = "pulumi:providers:docker";
 /** ssh options that turn host key checking off or make it accept keys it has not seen. */
 const optOut = /StrictHostKeyChecking[= ]\s*(no|off|accept-new)\b|UserKnownHostsFile[= ]\s*\/dev\/null(?!\S)/i;
 
+/**
+ * What is wrong with a connection (and the hop it goes through: `proxy` for @pulumi/command, `bastion` for
+ * HostFiles): a hop whose `hostKey` is absent or empty. A connection or host key not known yet is not judged.
+ */
 function connectionProblems(r: ResourceView, field: string, connection: Value | undefined): string[] {
     const c = objectOf(connection);
     if (c === undefined) return [];
@@ -21,7 +26,9 @@ function connectionProblems(r: ResourceView, field: string, connection: Value | 
             `${describe(r)}: \`${field}.hostKey\` is not set: the SSH connection to ${JSON.stringify(stringOf(c.host) ?? "?")} would accept any host key (pin it with hostKey or knownHostsPath)`,
         );
     }
-    if (c.proxy !== undefined && c.proxy !== null) problems.push(...connectionProblems(r, `${field}.proxy`, c.proxy));
+    for (const via of ["proxy", "bastion"]) {
+        if (c[via] !== undefined && c[via] !== null) problems.push(...connectionProblems(r, `${field}.${via}`, c[via]));
+    }
     return problems;
 }
 
@@ -59,12 +66,16 @@ function dockerProviderProblems(r: ResourceView): string[] {
     return problems;
 }
 
-/** Findings for one resource: a connection without a pinned host key, or docker's ssh told not to check it. */
+/**
+ * Findings for one resource: a connection without a pinned host key (a command, a copy, a HostFiles), or docker's ssh
+ * told not to check it.
+ */
 export function sshHostKeyPinned(r: ResourceView): Violation[] {
-    const problems = sshCommandTypes.includes(r.type)
-        ? connectionProblems(r, "connection", r.props.connection)
-        : r.type === dockerProviderType
-          ? dockerProviderProblems(r)
-          : [];
+    const problems =
+        sshCommandTypes.includes(r.type) || isHostFiles(r)
+            ? connectionProblems(r, "connection", r.props.connection)
+            : r.type === dockerProviderType
+              ? dockerProviderProblems(r)
+              : [];
     return problems.map((message) => ({ urn: r.urn, message }));
 }

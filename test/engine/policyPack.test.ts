@@ -35,9 +35,12 @@ function assertFailsOn(run: PulumiRun, rule: string, messages: string[]): void {
     failedRules.add(rule);
 }
 
-/** The SDK's advisory when registry-auth-and-tls cannot judge the registry's config.yml yet (its text is unknown). */
+/**
+ * The SDK's advisory when registry-auth-and-tls cannot judge the registry's config.yml yet (its text is unknown): the
+ * HostFiles `<name>-config`'s `contents` (a command's `stdin` before HostFiles).
+ */
 const configNotJudged =
-    /can't run policy 'registry-auth-and-tls' from policy pack 'airgap-registry@v0\.1\.0' during preview: string value at \.stdin can't be known during preview/;
+    /can't run policy 'registry-auth-and-tls' from policy pack 'airgap-registry@v0\.1\.0' during preview: \w+ value at \.contents\S* can't be known during preview/;
 
 /** Asserts a preview passed with the pack loaded and no violation. */
 function assertPasses(run: PulumiRun): void {
@@ -154,6 +157,11 @@ describe("policy pack on a program that breaks what stack config cannot (real en
             'command:remote:Command "ca-key-copy": `stdin` is made from the CA private key (tls:index/privateKey:PrivateKey "ca-key"): the CA\'s private key must never be written to a host',
         ]);
     });
+    it("ca-key-stays-local: a HostFiles with the CertificateAuthority's key as a file fails, naming contents and the key", () => {
+        assertFailsOn(previewFixture("ca-key-host-files"), "ca-key-stays-local", [
+            'pulumi-nodejs:dynamic/airgap-registry:HostFiles "ca-key-file": `contents` is made from the CA private key (tls:index/privateKey:PrivateKey "ca-key"): the CA\'s private key must never be written to a host',
+        ]);
+    });
     it("server-certificate-lifetime: a server certificate without earlyRenewalHours fails, naming it", () => {
         assertFailsOn(previewFixture("no-renewal-window"), "server-certificate-lifetime", [
             'tls:index/locallySignedCert:LocallySignedCert "server-cert": `earlyRenewalHours` is not set: no renewal window, so no `pulumi up` re-issues the certificate before it expires (stack config `certificate.earlyRenewalHours`, default 720)',
@@ -163,6 +171,13 @@ describe("policy pack on a program that breaks what stack config cannot (real en
         assertFailsOn(previewFixture("registry-config"), "registry-auth-and-tls", [
             'command:remote:Command "registry-config": `stdin` (the registry\'s config.yml) has no `auth.htpasswd` (or `auth.token`): anyone who reaches the registry could push and pull',
             'command:remote:Command "registry-config": `stdin` (the registry\'s config.yml) has `http.tls.minimumtls` "tls1.0": it must be one of tls1.2, tls1.3',
+        ]);
+    });
+    it("registry-auth-and-tls: the same config.yml placed by a HostFiles fails, naming contents[path]", () => {
+        const field = '`contents["/var/lib/airgap-registry/config/config.yml"]`';
+        assertFailsOn(previewFixture("registry-config-host-files"), "registry-auth-and-tls", [
+            `pulumi-nodejs:dynamic/airgap-registry:HostFiles "registry-config": ${field} (the registry's config.yml) has no \`auth.htpasswd\` (or \`auth.token\`): anyone who reaches the registry could push and pull`,
+            `pulumi-nodejs:dynamic/airgap-registry:HostFiles "registry-config": ${field} (the registry's config.yml) has \`http.tls.minimumtls\` "tls1.0": it must be one of tls1.2, tls1.3`,
         ]);
     });
     it("every rule of the pack failed a preview above with its message", () => {
