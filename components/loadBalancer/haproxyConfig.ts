@@ -81,7 +81,7 @@ export const haproxyDefaults = {
         checkSeconds: 5,
     } satisfies Required<LoadBalancerTimeouts>,
     healthCheck: { intervalSeconds: 2, fall: 2, rise: 2 } satisfies Required<LoadBalancerHealthCheck>,
-    /** Attempts at a replica per request (`retries`); the last one goes to another replica (`option redispatch 1`). */
+    /** Retries of a request that could not be served (`retries`); each goes to another replica (`option redispatch 1`). */
     retries: 3,
     maxconn: 4096,
 } as const;
@@ -186,7 +186,7 @@ function serverAddress(r: HaproxyReplica): string {
  * minimum, HTTP/1.1, `X-Forwarded-Proto: https` so the replicas hand out https upload URLs); one backend, round
  * robin over the replicas, each `server` with TLS verified against the CA for `serverName` and a health check
  * `GET /v2/` that counts 200 and 401 as up (a registry with auth answers 401; anything else, or no answer, is down);
- * `retries 3`, `option redispatch 1` (the last retry goes to another replica) and `retry-on conn-failure
+ * `retries 3`, `option redispatch 1` (every retry goes to another replica, not the one that just failed) and `retry-on conn-failure
  * empty-response response-timeout` (haproxy replays only requests it still holds whole, so a large blob PATCH that
  * failed mid-stream is left to the client's retry). Long inactivity timeouts for large blob uploads. Throws when
  * the input is invalid ({@link checkHaproxyConfigInput}). Pure.
