@@ -220,12 +220,13 @@ for (const version of ["2", "3"] as const) {
         });
         after(async () => {
             for (const c of cleanups.reverse()) await c();
-            if (dir) fs.rmSync(dir, { recursive: true, force: true });
         });
 
         /** Files of one run: the rendered config for a store on `storePort`, and `caPem` where the store's CA goes. */
-        function files(storePort: number, caPem: string): RegistryStorageConfig {
+        function files(storePort: number, caPem: string, httpSecret = "shared-http-secret"): RegistryStorageConfig {
             dir = fs.mkdtempSync(path.join(os.tmpdir(), `airgap-registry-s3-${version}-`));
+            const made = dir;
+            cleanups.push(() => fs.promises.rm(made, { recursive: true, force: true }));
             const storage: RegistryStorageConfig = {
                 s3: {
                     regionendpoint: `https://localhost:${storePort}`,
@@ -245,7 +246,7 @@ for (const version of ["2", "3"] as const) {
             fs.writeFileSync(path.join(dir, s3CaContainerPaths.file), caPem);
             fs.writeFileSync(
                 path.join(dir, "config.yml"),
-                renderRegistryConfig({ httpSecret: "shared-http-secret", registryVersion: version, storage }),
+                renderRegistryConfig({ httpSecret, registryVersion: version, storage }),
             );
             fs.writeFileSync(
                 path.join(dir, "htpasswd"),
@@ -309,5 +310,49 @@ for (const version of ["2", "3"] as const) {
             assert.match(registry.log(), /x509: certificate signed by unknown authority/);
             assert.ok(upload.status >= 500, `${upload.status} ${upload.body}`);
         });
+
+        // Two replicas on one store: an upload started on one and continued on the other (what a load balancer does)
+        // needs the same http.secret: it signs the upload state the client carries between requests.
+        for (const same of [true, false]) {
+            it(`${same ? "the same" : "negative twin: another"} http.secret on a second replica: ${same ? "it accepts the upload state and resumes from the store" : "BLOB_UPLOAD_INVALID (invalid secret), the store is not asked"}`, async (t) => {
+                const store = await startStore(storePki);
+                cleanups.push(() => store.close());
+                const storage = files(store.port, storePki.ca, "secret-of-replica-a");
+                const a = await startRegistry(version, dir, hostEnvironment(version, storage, dir));
+                cleanups.push(() => a.stop());
+                files(store.port, storePki.ca, same ? "secret-of-replica-a" : "secret-of-replica-b");
+                const b = await startRegistry(version, dir, hostEnvironment(version, storage, dir));
+                cleanups.push(() => b.stop());
+                const started = await request(a.port, registryPki.ca, "POST", "/v2/library/probe/blobs/uploads/");
+                assert.equal(started.status, 202, started.body);
+                const location = new URL(started.location);
+                const uuid = location.pathname.split("/").pop() as string;
+                assert.match(location.search, /_state=/);
+                const before = store.requests.length;
+                // The next step of a push: PATCH with the state A handed out (3.x checks the state on PATCH/PUT, not GET).
+                const resumed = await request(
+                    b.port,
+                    registryPki.ca,
+                    "PATCH",
+                    `${location.pathname}${location.search}`,
+                );
+                await sleep(200);
+                const fromB = store.requests.slice(before).filter((r) => r.url.includes(uuid));
+                if (same) {
+                    assert.doesNotMatch(resumed.body, /BLOB_UPLOAD_INVALID/, resumed.body);
+                    assert.ok(fromB.length > 0, "replica b looked the upload up in the store");
+                    assert.doesNotMatch(b.log(), /invalid secret/);
+                    // The stand-in keeps no objects, so B then finds no upload there: an answer about the store, not the state.
+                    t.diagnostic(
+                        `replica b answered ${resumed.status} ${resumed.body.trim()}; store requests from b: ${fromB.length}`,
+                    );
+                } else {
+                    assert.equal(resumed.status, 404, resumed.body); // distribution answers BLOB_UPLOAD_INVALID with 404
+                    assert.match(resumed.body, /"code":"BLOB_UPLOAD_INVALID"/);
+                    assert.match(b.log(), /error resolving upload: invalid secret/);
+                    assert.deepEqual(fromB, [], "refused before the store");
+                }
+            });
+        }
     });
 }
