@@ -1,6 +1,12 @@
 /** The registry's config.yml per distribution version (TLS 1.2+, htpasswd auth, storage health check). Pure. */
 
 import * as YAML from "yaml";
+import {
+    isHttpsEndpoint,
+    RegistryStorageArgs,
+    RegistryStorageConfig,
+    storageContainerEnvironment,
+} from "./objectStorage";
 import { RegistryVersion, registryVersions } from "./registryVersion";
 
 /** Paths inside the registry container that are the same in every version; the host directories are mounted there. */
@@ -31,6 +37,18 @@ export const containerEnvironment: Readonly<Record<RegistryVersion, Readonly<Rec
     "3": { OTEL_TRACES_EXPORTER: "none" },
 };
 
+/**
+ * The registry container's whole environment: the version's ({@link containerEnvironment}: 3.x gets
+ * `OTEL_TRACES_EXPORTER=none`) and the storage's (an https object store: `SSL_CERT_FILE`/`SSL_CERT_DIR` at its CA).
+ * Pure.
+ */
+export function registryContainerEnvironment(
+    version: RegistryVersion,
+    storage?: Pick<RegistryStorageArgs, "s3">,
+): Readonly<Record<string, string>> {
+    return { ...containerEnvironment[version], ...storageContainerEnvironment(storage) };
+}
+
 /** Port the registry listens on inside its container (published as the registry port). */
 export const containerPort = 5000;
 /** Loopback-only debug listener inside the container, used by the health check. */
@@ -40,8 +58,17 @@ export const debugAddr = "127.0.0.1:5001";
 export interface RegistryConfigInput {
     /** The distribution registry version the config is for. */
     readonly registryVersion: RegistryVersion;
-    /** The `http.secret` shared by registry instances (secret). */
+    /**
+     * The `http.secret` (secret): it signs upload state, so every replica behind one load balancer must be given the
+     * same one (an upload started on one replica and continued on another fails with `BLOB_UPLOAD_INVALID ...
+     * invalid secret` otherwise).
+     */
     readonly httpSecret: string;
+    /**
+     * Storage. Default: the host directory mounted at `/var/lib/registry` (`storage.filesystem`; a single host).
+     * Given, `storage.s3` on the site's object store (see {@link s3StorageSection}) with `storage.redirect`.
+     */
+    readonly storage?: RegistryStorageConfig;
     /** Realm in the `WWW-Authenticate` header. Default `"airgap-registry"`. */
     readonly realm?: string;
     /** Log level. Default `"info"`. */
@@ -49,7 +76,8 @@ export interface RegistryConfigInput {
 }
 
 /**
- * The distribution registry's config object: filesystem storage, TLS 1.2 minimum with the
+ * The distribution registry's config object: storage (the host directory by default, else the site's S3 object
+ * store, {@link s3StorageSection}), TLS 1.2 minimum with the
  * server chain, htpasswd auth, a nosniff header, a storage health check and a loopback debug
  * listener for the container health check. Pure.
  *
@@ -67,7 +95,9 @@ export function registryConfig(input: RegistryConfigInput): Record<string, unkno
         version: 0.1,
         log: { level: input.logLevel ?? "info", formatter: "text", fields: { service: "registry" } },
         storage: {
-            filesystem: { rootdirectory: containerPaths.storage },
+            ...(input.storage === undefined
+                ? { filesystem: { rootdirectory: containerPaths.storage } }
+                : s3StorageSection(input.storage)),
             cache: { blobdescriptor: "inmemory" },
             delete: { enabled: false },
         },
@@ -80,6 +110,33 @@ export function registryConfig(input: RegistryConfigInput): Record<string, unkno
         },
         auth: { htpasswd: { realm: input.realm ?? "airgap-registry", path: containerPaths.htpasswd } },
         health: { storagedriver: { enabled: true, interval: "10s", threshold: 3 } },
+    };
+}
+
+/**
+ * `storage.s3` and `storage.redirect` of the config for an object store. Path-style requests (`forcepathstyle`: a
+ * bucket needs no DNS name; 2.8 reads no such key but forces path style whenever `regionendpoint` is set); `secure`
+ * follows the endpoint's scheme (the SDK keeps the scheme of a `regionendpoint` that has one, so it only makes
+ * the rendered file say what happens); `skipverify: false` always (TLS to the store is verified, against the CA in
+ * {@link s3CaContainerPaths} through the container's environment). Pure.
+ */
+export function s3StorageSection(storage: RegistryStorageConfig): Record<string, unknown> {
+    const s3 = storage.s3;
+    return {
+        s3: {
+            regionendpoint: s3.regionendpoint,
+            forcepathstyle: true,
+            secure: isHttpsEndpoint(s3.regionendpoint),
+            skipverify: false,
+            region: s3.region,
+            bucket: s3.bucket,
+            accesskey: s3.accesskey,
+            secretkey: s3.secretkey,
+            chunksize: s3.chunksize,
+            ...(s3.rootdirectory === undefined ? {} : { rootdirectory: s3.rootdirectory }),
+            ...(s3.redirectendpoint === undefined ? {} : { redirectendpoint: s3.redirectendpoint }),
+        },
+        redirect: { disable: storage.redirect.disable },
     };
 }
 
