@@ -16,22 +16,10 @@ import * as path from "path";
 import { haproxyCertificatePem, renderHaproxyConfig } from "../../components/internal";
 import type { HaproxyConfigInput } from "../../components/internal";
 import { LabPki, makeLabPki } from "../support/labPki";
+import { freePort, sleep } from "../support/localServers";
 
 const haproxyBinary = "/usr/sbin/haproxy";
 const serverName = "registry.site";
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.listen(0, "127.0.0.1", () => {
-            const port = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(port));
-        });
-        s.on("error", reject);
-    });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A stand-in replica: HTTPS with `pki`'s server certificate, `/v2/` answered with `status`; it counts what it got. */
 interface Replica {

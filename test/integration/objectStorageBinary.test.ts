@@ -9,7 +9,7 @@
 
 import { describe, it, before, after } from "node:test";
 import * as assert from "node:assert/strict";
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
 import * as net from "net";
@@ -24,29 +24,7 @@ import {
 } from "../../components/internal";
 import type { RegistryStorageConfig, RegistryVersion } from "../../components/internal";
 import { LabPki, makeLabPki } from "../support/labPki";
-
-const repoRoot = path.resolve(__dirname, "../../..");
-
-/** The registry binary of each version; 3.x is built once (cached) when missing. */
-function registryBinary(version: RegistryVersion): string {
-    if (version === "2") return "/usr/bin/docker-registry";
-    const r = spawnSync("bash", [path.join(repoRoot, "scripts/registry-v3-binary.sh")], { encoding: "utf8" });
-    assert.equal(r.status, 0, `scripts/registry-v3-binary.sh failed: ${r.stderr}`);
-    return r.stdout.trim().split("\n").pop() as string;
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.listen(0, "127.0.0.1", () => {
-            const port = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(port));
-        });
-        s.on("error", reject);
-    });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { registryBinary, freePort, sleep } from "../support/localServers";
 
 /** A stand-in S3 store over HTTPS: records each request and each failed TLS handshake. */
 interface StandInStore {

@@ -7,40 +7,19 @@ import { describe, it, before, after } from "node:test";
 import * as assert from "node:assert/strict";
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { bcryptForUser, registryEnvs, renderHtpasswd, renderRegistryConfig } from "../../components/internal";
 import type { RegistryVersion } from "../../components/internal";
 import { makeLabPki } from "../support/labPki";
+import { registryBinary, freePort } from "../support/localServers";
 
 // The rendered config.yml and htpasswd, served by a real distribution registry: Debian's docker-registry 2.8 (the
 // binary the lab's 2.8 image carries) and distribution v3.1.2 built from the Go module proxy
 // (scripts/registry-v3-binary.sh, the binary the lab's 3.x image carries). Only the container paths and listen
 // addresses are overridden (REGISTRY_* environment); TLS, auth, headers and health come from the rendered file as
 // it is, and the environment is the container's for that version.
-
-const repoRoot = path.resolve(__dirname, "../../..");
-
-/** The registry binary of each version; 3.x is built once (cached) when missing. */
-function registryBinary(version: RegistryVersion): string {
-    if (version === "2") return "/usr/bin/docker-registry";
-    const r = spawnSync("bash", [path.join(repoRoot, "scripts/registry-v3-binary.sh")], { encoding: "utf8" });
-    assert.equal(r.status, 0, `scripts/registry-v3-binary.sh failed: ${r.stderr}`);
-    return r.stdout.trim().split("\n").pop() as string;
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.listen(0, "127.0.0.1", () => {
-            const port = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(port));
-        });
-        s.on("error", reject);
-    });
-}
 
 function curl(...args: string[]): { code: number; out: string; err: string } {
     const r = spawnSync("curl", ["-sS", "--max-time", "10", ...args], { encoding: "utf8" });
