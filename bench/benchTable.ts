@@ -97,7 +97,17 @@ export function firstErrorLine(message: string): string {
     const lines = message.split("\n").map((l) => l.trim());
     const onResources = lines.filter((l) => /^error \S+::\S+: /.test(l));
     if (onResources.length > 0) return onResources.join("; ");
-    return lines.find((l) => /^error: /.test(l)) ?? lines.find((l) => l !== "") ?? message;
+    const at = lines.findIndex((l) => /^error: /.test(l));
+    const first = at >= 0 ? at : lines.findIndex((l) => l !== "");
+    if (first < 0) return message;
+    // A line that ends with ':' introduces its list (`invalid arguments for X:` and the problems under it).
+    if (!lines[first].endsWith(":")) return lines[first];
+    const items: string[] = [];
+    for (const l of lines.slice(first + 1).filter((x) => x !== "")) {
+        if (!l.startsWith("- ")) break;
+        items.push(l);
+    }
+    return [lines[first], ...items].join(" ");
 }
 
 /**

@@ -124,6 +124,13 @@ describe("bench table", () => {
             "error: update failed",
         );
         assert.equal(firstErrorLine("\nsomething broke\nmore"), "something broke");
+        // A line ending with ':' keeps its list (validation errors name their fields there).
+        assert.equal(
+            firstErrorLine(
+                "error: invalid arguments for PrivateRegistry:\n  - `clients[0].address`: no key\n  - `x` bad\nerror: update failed\n",
+            ),
+            "error: invalid arguments for PrivateRegistry: - `clients[0].address`: no key - `x` bad",
+        );
     });
     it("the CPU table: seconds per part, the clients' share per client, the deployer's ratio to the first row", () => {
         const lines = renderCpuTable([row(2, 1), row(50, 1.5)])
