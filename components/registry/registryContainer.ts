@@ -13,7 +13,13 @@ import { checkSshHost, sshConnection, SshHostArgs } from "../ssh/sshHost";
 import { assertValid, checkIdentifier, checkPort, checkRemotePath, fieldPath } from "../validation";
 import { runWithCli } from "./cliRuntime";
 import { renderRegistryConfig } from "./configYml";
-import { checkRegistryStorageArgs, RegistryStorageArgs, resolveRegistryStorage, resolveS3CaPem, s3CaPathOn } from "./objectStorage";
+import {
+    checkRegistryStorageArgs,
+    RegistryStorageArgs,
+    resolveRegistryStorage,
+    resolveS3CaPem,
+    s3CaPathOn,
+} from "./objectStorage";
 import { runWithDockerProvider } from "./dockerProviderRuntime";
 import { renderHtpasswd } from "./htpasswd";
 import { filesLabelValue, readinessScript, restartOnHealScript } from "./registryScripts";
@@ -186,7 +192,9 @@ export class RegistryContainer extends pulumi.ComponentResource {
                 ? httpSecret.apply((secret) => renderRegistryConfig({ httpSecret: secret, registryVersion }))
                 : pulumi
                       .all([httpSecret, storage])
-                      .apply(([secret, s]) => renderRegistryConfig({ httpSecret: secret, registryVersion, storage: s })),
+                      .apply(([secret, s]) =>
+                          renderRegistryConfig({ httpSecret: secret, registryVersion, storage: s }),
+                      ),
         );
         const chain = pulumi.output(args.certChainPem);
         const filesAfter = pulumi.output(args.filesAfter ?? []);

@@ -5,7 +5,13 @@
 
 import * as crypto from "crypto";
 import { await401Function, pemFromStdinLines, script, shellQuote } from "../ssh/shell";
-import { containerConfigDirs, containerPaths, containerPort, debugAddr, registryContainerEnvironment } from "./configYml";
+import {
+    containerConfigDirs,
+    containerPaths,
+    containerPort,
+    debugAddr,
+    registryContainerEnvironment,
+} from "./configYml";
 import { RegistryStorageArgs } from "./objectStorage";
 import { RegistryVersion } from "./registryVersion";
 
