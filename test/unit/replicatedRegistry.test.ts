@@ -246,6 +246,36 @@ describe("ReplicatedRegistry with 2 replicas", () => {
     });
 });
 
+describe("ReplicatedRegistry: cli runtime, an existing CA, the image archive", () => {
+    it("every replica loads the archive and runs with the S3 environment; the existing CA signs; haproxy by the CLI", async () => {
+        resetRecorded();
+        const root = recordingRoot("rr-cli");
+        const archive = existingFile("registry-image.tar");
+        const rr = new ReplicatedRegistry(
+            "rc",
+            args(["a", "b"], {
+                runtime: "cli",
+                registryImage: "airgap-registry/registry:3.1.2",
+                registryImageArchive: archive,
+                ca: { existing: { certPem: pemFixtures().caCert, keyPem: pulumi.secret(pemFixtures().caKey) } },
+            }),
+            { parent: root },
+        );
+        const all = await settle();
+        assert.ok(!all.some((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert"), "no CA generated");
+        assert.equal(await valueOf(rr.caCertificate), pemFixtures().caCert);
+        for (const r of ["a", "b"]) {
+            assert.equal(byName(all, `rc-${r}-host-image-archive`).type, "command:remote:CopyToRemote");
+            assert.match(byName(all, `rc-${r}-host-image`).inputs.create, /airgap-registry\/registry:3\.1\.2/);
+            const create = byName(all, `rc-${r}-registry-container`).inputs.create as string;
+            assert.match(create, /-e 'SSL_CERT_FILE=\/certs\/s3-ca\/ca\.pem'/);
+            assert.match(create, /'airgap-registry\/registry:3\.1\.2'/);
+        }
+        assert.equal(byName(all, "rc-lb-container").type, "command:remote:Command");
+        assert.ok(!all.some((r) => r.name === "rc-lb-docker"));
+    });
+});
+
 describe("ReplicatedRegistry: a third replica", () => {
     it("adds only that replica's resources and changes only haproxy.cfg", async () => {
         // The same component name both times (under two roots), as two ups of one stack: generated secrets and
