@@ -38,5 +38,13 @@ export { ClientTrust, clientTrustDefaults } from "./trust/clientTrust";
 export type { ClientTrustArgs } from "./trust/clientTrust";
 export type { HostsEntry, OsFamily, TrustEngine } from "./trust/trustScripts";
 
+export { ReplicatedRegistry } from "./replicatedRegistry/replicatedRegistry";
+export type { ReplicatedRegistryComponentArgs } from "./replicatedRegistry/replicatedRegistry";
+export type { RegistryReplicaArgs, ReplicatedRegistryArgs } from "./replicatedRegistry/replicatedRegistryArgs";
+export { LoadBalancer, loadBalancerComponentDefaults } from "./loadBalancer/loadBalancer";
+export type { LoadBalancerComponentArgs } from "./loadBalancer/loadBalancer";
+export type { LoadBalancerArgs } from "./loadBalancer/loadBalancerArgs";
+export type { RegistryStorageArgs, S3StorageArgs, StorageRedirectArgs } from "./registry/objectStorage";
+
 export type { SshEndpointArgs, SshHostArgs } from "./ssh/sshHost";
 export { InvalidArgumentsError } from "./validation";

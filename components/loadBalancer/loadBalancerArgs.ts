@@ -1,7 +1,15 @@
 /** The load balancer's Args (its host, the names clients use, port, timeouts, health check) and their validation. */
 
 import { checkSshHost, SshHostArgs } from "../ssh/sshHost";
-import { checkHostname, checkIp, checkPort, fieldPath } from "../validation";
+import {
+    checkFileExists,
+    checkHostname,
+    checkIdentifier,
+    checkIp,
+    checkPort,
+    checkRemotePath,
+    fieldPath,
+} from "../validation";
 import {
     checkLoadBalancerHealthCheck,
     checkLoadBalancerTimeouts,
@@ -33,6 +41,17 @@ export interface LoadBalancerArgs extends SshHostArgs {
     readonly timeouts?: LoadBalancerTimeouts;
     /** The replicas' health check. Default: every 2 s, down after 2 failures, up after 2 passes. */
     readonly healthCheck?: LoadBalancerHealthCheck;
+    /** haproxy's image on the host (`haproxy` on its PATH). Default `"haproxy:2.6"` (Debian 12's haproxy version). */
+    readonly image?: string;
+    /**
+     * A `docker save` tarball of `image` on the operator's machine, copied (when its SHA-256 changed) and loaded as
+     * the registry image is. Default: none (the image must be on the host).
+     */
+    readonly imageArchive?: string;
+    /** Directory on the host for the preparation's state and the image archive. Default `"/var/lib/airgap-registry-lb"`. */
+    readonly dataDir?: string;
+    /** haproxy's container name. Default `"airgap-registry-lb"`. */
+    readonly containerName?: string;
 }
 
 /** Validates a load balancer's plain Args, naming fields under `field` (`loadBalancer.names[0]`). Pure. */
@@ -49,5 +68,12 @@ export function checkLoadBalancerArgs(field: string, lb: LoadBalancerArgs | unde
     if (lb.port !== undefined) problems.push(...checkPort(fieldPath(field, "port"), lb.port));
     problems.push(...checkLoadBalancerTimeouts(fieldPath(field, "timeouts"), lb.timeouts));
     problems.push(...checkLoadBalancerHealthCheck(fieldPath(field, "healthCheck"), lb.healthCheck));
+    if (lb.image !== undefined && (typeof lb.image !== "string" || !/^[a-z0-9][a-z0-9._/:@-]*$/.test(lb.image)))
+        problems.push(`\`${fieldPath(field, "image")}\` is not an image reference: ${JSON.stringify(lb.image)}`);
+    if (lb.imageArchive !== undefined)
+        problems.push(...checkFileExists(fieldPath(field, "imageArchive"), lb.imageArchive));
+    if (lb.dataDir !== undefined) problems.push(...checkRemotePath(fieldPath(field, "dataDir"), lb.dataDir));
+    if (lb.containerName !== undefined)
+        problems.push(...checkIdentifier(fieldPath(field, "containerName"), lb.containerName));
     return problems;
 }

@@ -24,6 +24,7 @@ export function runWithCli(
             port: args.port,
             dataDir: args.dataDir,
             registryVersion: args.registryVersion,
+            ...(args.storage === undefined ? {} : { storage: args.storage }),
             contentHash: hash,
             filesHash,
             healthcheck: args.healthcheck,

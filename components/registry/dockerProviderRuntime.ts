@@ -36,7 +36,9 @@ export function runWithDockerProvider(name: string, args: RegistryRunArgs, paren
             ports: [{ internal: containerPort, external: args.port }],
             volumes: registryVolumes(args.dataDir, args.registryVersion),
             // None for 2.8 (its image needs none).
-            ...(registryEnvs(args.registryVersion).length > 0 ? { envs: registryEnvs(args.registryVersion) } : {}),
+            ...(registryEnvs(args.registryVersion, args.storage).length > 0
+                ? { envs: registryEnvs(args.registryVersion, args.storage) }
+                : {}),
             labels: [
                 { label: "airgap-registry.content-sha256", value: args.contentHash },
                 { label: filesLabel, value: args.filesHash },

@@ -13,6 +13,13 @@ import { checkSshHost, sshConnection, SshHostArgs } from "../ssh/sshHost";
 import { assertValid, checkIdentifier, checkPort, checkRemotePath, fieldPath } from "../validation";
 import { runWithCli } from "./cliRuntime";
 import { renderRegistryConfig } from "./configYml";
+import {
+    checkRegistryStorageArgs,
+    RegistryStorageArgs,
+    resolveRegistryStorage,
+    resolveS3CaPem,
+    s3CaPathOn,
+} from "./objectStorage";
 import { runWithDockerProvider } from "./dockerProviderRuntime";
 import { renderHtpasswd } from "./htpasswd";
 import { filesLabelValue, readinessScript, restartOnHealScript } from "./registryScripts";
@@ -65,6 +72,22 @@ export interface RegistryContainerArgs {
      * the next CA's certificate only once every client holds that CA. Default `[]`.
      */
     readonly filesAfter?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
+    /**
+     * The registry's `http.secret` (secret): it signs the upload state a client carries between the requests of one
+     * push, so every replica behind one load balancer must get the same one (ReplicatedRegistry passes one
+     * random.RandomPassword of the stack to all). Default: a 48-character random.RandomPassword of this component
+     * (`<name>-http-secret`), as a single registry always had.
+     */
+    readonly httpSecret?: pulumi.Input<string>;
+    /**
+     * The registry's storage. Default: the host directory `<dataDir>/data` (`storage.filesystem`; the config and the
+     * container exactly as before this option existed). With `storage.s3` the site's object store (shared by
+     * replicas): config.yml's `storage.s3`/`storage.redirect` (redirects off by default), for an https store its CA
+     * written to `<dataDir>/certs/s3-ca/ca.pem` (one more HostFiles, `<name>-s3-ca`) and the container's
+     * `SSL_CERT_FILE`/`SSL_CERT_DIR` pointing at it. The `<dataDir>/data` mount stays (unused) so that the volumes
+     * do not depend on the storage.
+     */
+    readonly storage?: RegistryStorageArgs;
 }
 
 /** Defaults of {@link RegistryContainerArgs}, in one place. */
@@ -98,14 +121,14 @@ export function checkRegistryContainerArgs(
     if (args.dataDir !== undefined) problems.push(...checkRemotePath(fieldPath(field, "dataDir"), args.dataDir));
     if (args.containerName !== undefined)
         problems.push(...checkIdentifier(fieldPath(field, "containerName"), args.containerName));
-    problems.push(
-        ...resolveRegistryVersion(
-            fieldPath(field, "registryVersion"),
-            args.registryVersion,
-            `\`${fieldPath(field, "image")}\``,
-            args.image ?? hostPreparationDefaults.registryImage,
-        ).problems,
+    const version = resolveRegistryVersion(
+        fieldPath(field, "registryVersion"),
+        args.registryVersion,
+        `\`${fieldPath(field, "image")}\``,
+        args.image ?? hostPreparationDefaults.registryImage,
     );
+    problems.push(...version.problems);
+    problems.push(...checkRegistryStorageArgs(fieldPath(field, "storage"), args.storage, version.version));
     return problems;
 }
 
@@ -146,11 +169,16 @@ export class RegistryContainer extends pulumi.ComponentResource {
         const healthcheck = args.healthcheck ?? registryContainerDefaults.healthcheck;
 
         const credentials = userSecrets(name, args.users, this);
-        const httpSecret = new random.RandomPassword(
-            `${name}-http-secret`,
-            { length: 48, special: false },
-            { parent: this, additionalSecretOutputs: ["result", "bcryptHash"] },
-        );
+        const httpSecret: pulumi.Output<string> =
+            args.httpSecret !== undefined
+                ? pulumi.secret(args.httpSecret)
+                : new random.RandomPassword(
+                      `${name}-http-secret`,
+                      { length: 48, special: false },
+                      { parent: this, additionalSecretOutputs: ["result", "bcryptHash"] },
+                  ).result;
+        const storage = resolveRegistryStorage("storage", args.storage, this);
+        const s3Ca = resolveS3CaPem("storage", args.storage, this);
 
         const htpasswd = pulumi.secret(
             pulumi
@@ -160,7 +188,13 @@ export class RegistryContainer extends pulumi.ComponentResource {
                 ),
         );
         const config = pulumi.secret(
-            httpSecret.result.apply((secret) => renderRegistryConfig({ httpSecret: secret, registryVersion })),
+            storage === undefined
+                ? httpSecret.apply((secret) => renderRegistryConfig({ httpSecret: secret, registryVersion }))
+                : pulumi
+                      .all([httpSecret, storage])
+                      .apply(([secret, s]) =>
+                          renderRegistryConfig({ httpSecret: secret, registryVersion, storage: s }),
+                      ),
         );
         const chain = pulumi.output(args.certChainPem);
         const filesAfter = pulumi.output(args.filesAfter ?? []);
@@ -173,6 +207,10 @@ export class RegistryContainer extends pulumi.ComponentResource {
             { role: "server-key", path: `${dataDir}/certs/server.key`, mode: "0600", content: key },
             { role: "config", path: `${dataDir}/config/config.yml`, mode: "0644", content: config },
             { role: "htpasswd", path: `${dataDir}/auth/htpasswd`, mode: "0644", content: htpasswd },
+            // Only with an https object store: the single-host files (and so the files label) stay as they were.
+            ...(s3Ca === undefined
+                ? []
+                : [{ role: "s3-ca", path: s3CaPathOn(dataDir), mode: "0644" as const, content: s3Ca }]),
         ];
         // One HostFiles a file: a refresh shows which of them was changed on the host, and its update writes back
         // exactly that one, then restarts the container when it is the one the stack wants (restartOnHealScript).
@@ -204,6 +242,7 @@ export class RegistryContainer extends pulumi.ComponentResource {
                     key,
                     config,
                     htpasswd,
+                    ...(s3Ca === undefined ? [] : [s3Ca]),
                     ...(args.imageId === undefined ? [] : [pulumi.output(args.imageId)]),
                     // The version changes the image's environment, not the config text; 2.8 adds nothing to the
                     // hash (the second config mount still rolls a 2.8 container once, see registryVolumes).
@@ -220,6 +259,7 @@ export class RegistryContainer extends pulumi.ComponentResource {
             port,
             dataDir,
             registryVersion,
+            storage: args.storage,
             healthcheck,
             contentHash,
             filesHash,

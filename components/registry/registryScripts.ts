@@ -5,7 +5,14 @@
 
 import * as crypto from "crypto";
 import { await401Function, pemFromStdinLines, script, shellQuote } from "../ssh/shell";
-import { containerConfigDirs, containerEnvironment, containerPaths, containerPort, debugAddr } from "./configYml";
+import {
+    containerConfigDirs,
+    containerPaths,
+    containerPort,
+    debugAddr,
+    registryContainerEnvironment,
+} from "./configYml";
+import { RegistryStorageArgs } from "./objectStorage";
 import { RegistryVersion } from "./registryVersion";
 
 /** Writes stdin to `path` atomically with `mode` (secrets never touch the command line). Pure. */
@@ -44,9 +51,12 @@ export function registryVolumes(
     ];
 }
 
-/** The registry container's environment for `version`, as `NAME=value` entries (sorted). Pure. */
-export function registryEnvs(version: RegistryVersion): string[] {
-    return Object.entries(containerEnvironment[version])
+/**
+ * The registry container's environment for `version` and its storage ({@link registryContainerEnvironment}), as
+ * `NAME=value` entries (sorted). Without storage, the version's alone. Pure.
+ */
+export function registryEnvs(version: RegistryVersion, storage?: Pick<RegistryStorageArgs, "s3">): string[] {
+    return Object.entries(registryContainerEnvironment(version, storage))
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([k, v]) => `${k}=${v}`);
 }
@@ -62,6 +72,8 @@ export interface RunSpec {
     readonly port: number;
     readonly dataDir: string;
     readonly registryVersion: RegistryVersion;
+    /** The storage, for the environment. Default: the host directory. */
+    readonly storage?: Pick<RegistryStorageArgs, "s3">;
     readonly contentHash: string;
     /** {@link filesLabel}'s value. */
     readonly filesHash: string;
@@ -82,7 +94,7 @@ export function cliRunScripts(spec: RunSpec): { create: string; delete: string }
         ...registryVolumes(spec.dataDir, spec.registryVersion).map(
             (v) => `-v ${shellQuote(`${v.hostPath}:${v.containerPath}${v.readOnly ? ":ro" : ""}`)}`,
         ),
-        ...registryEnvs(spec.registryVersion).map((e) => `-e ${shellQuote(e)}`),
+        ...registryEnvs(spec.registryVersion, spec.storage).map((e) => `-e ${shellQuote(e)}`),
         `--label ${shellQuote(`airgap-registry.content-sha256=${spec.contentHash}`)}`,
         `--label ${shellQuote(`${filesLabel}=${spec.filesHash}`)}`,
         `--label ${runtimeLabel}=cli`,
@@ -166,7 +178,8 @@ export function restartOnHealScript(
 /** Label that records which runtime started the registry container (`cli` only). */
 export const runtimeLabel = "airgap-registry.runtime";
 
-function cliRuntimeOf(engine: "docker" | "podman", quotedName: string): string {
+/** A command printing the {@link runtimeLabel} of the container `quotedName` (empty when none). Pure. */
+export function cliRuntimeOf(engine: "docker" | "podman", quotedName: string): string {
     return `${engine} inspect --format '{{index .Config.Labels "${runtimeLabel}"}}' ${quotedName} 2>/dev/null || true`;
 }
 

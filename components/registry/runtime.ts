@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { SshHostArgs } from "../ssh/sshHost";
 import { fieldPath } from "../validation";
+import { RegistryStorageArgs } from "./objectStorage";
 import { RegistryVersion } from "./registryVersion";
 
 /**
@@ -64,6 +65,8 @@ export interface RegistryRunArgs {
     readonly dataDir: string;
     /** Where the config is mounted and the container's environment. */
     readonly registryVersion: RegistryVersion;
+    /** The storage, for the container's environment (an https object store's CA). Default: the host directory. */
+    readonly storage?: Pick<RegistryStorageArgs, "s3">;
     readonly healthcheck: boolean;
     /** Rolls the container when the files it runs with change. */
     readonly contentHash: pulumi.Output<string>;

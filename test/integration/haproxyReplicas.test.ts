@@ -13,7 +13,7 @@ import * as https from "https";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { haproxyCertificatePem, renderHaproxyConfig } from "../../components/internal";
+import { haproxyCertificatePem, haproxyCommand, renderHaproxyConfig } from "../../components/internal";
 import type { HaproxyConfigInput } from "../../components/internal";
 import { LabPki, makeLabPki } from "../support/labPki";
 import { freePort, sleep } from "../support/localServers";
@@ -86,16 +86,22 @@ function get(port: number, ca: string, urlPath = "/v2/"): Promise<{ status: numb
 /** haproxy run in the foreground with a rendered config; its stdout/stderr (the request log) collected. */
 interface RunningHaproxy {
     readonly port: number;
+    /** The config file it runs. */
+    readonly file: string;
+    /** Sends a signal to haproxy (its master in master-worker mode). */
+    signal(sig: NodeJS.Signals): void;
     log(): string;
     stop(): Promise<void>;
 }
 
-async function startHaproxy(dir: string, config: string, port: number): Promise<RunningHaproxy> {
+async function startHaproxy(dir: string, config: string, port: number, masterWorker = false): Promise<RunningHaproxy> {
     const file = path.join(dir, `haproxy-${port}.cfg`);
     fs.writeFileSync(file, config);
     let log = "";
     let exited = false;
-    const proc: ChildProcess = spawn(haproxyBinary, ["-f", file, "-db"], { stdio: ["ignore", "pipe", "pipe"] });
+    // Master-worker as the LoadBalancer component runs it (haproxyCommand), else one process.
+    const args = masterWorker ? haproxyCommand(file).args : ["-f", file, "-db"];
+    const proc: ChildProcess = spawn(haproxyBinary, args, { stdio: ["ignore", "pipe", "pipe"] });
     proc.stdout?.on("data", (d) => (log += d));
     proc.stderr?.on("data", (d) => (log += d));
     proc.on("exit", () => (exited = true));
@@ -113,6 +119,8 @@ async function startHaproxy(dir: string, config: string, port: number): Promise<
     if (exited) throw new Error(`haproxy exited:\n${log}`);
     return {
         port,
+        file,
+        signal: (sig) => void proc.kill(sig),
         log: () => log,
         stop: () =>
             new Promise<void>((resolve) => {
@@ -130,13 +138,13 @@ describe("the rendered haproxy config, run by the real haproxy in front of stand
     const cleanups: Array<() => Promise<void>> = [];
 
     /** Renders the config for `replicas` (bound to 127.0.0.1) and runs it. */
-    async function balance(
+    /** The config input for `replicas` (bound to 127.0.0.1) on `port`. */
+    function configFor(
+        port: number,
         replicas: readonly Replica[],
         extra: Partial<HaproxyConfigInput> = {},
-        edit: (text: string) => string = (t) => t,
-    ): Promise<RunningHaproxy> {
-        const port = await freePort();
-        const input: HaproxyConfigInput = {
+    ): HaproxyConfigInput {
+        return {
             port,
             bindAddress: "127.0.0.1",
             serverName,
@@ -145,7 +153,20 @@ describe("the rendered haproxy config, run by the real haproxy in front of stand
             paths: { certificate: path.join(dir, "server.pem"), caFile: path.join(dir, "ca.pem") },
             ...extra,
         };
-        const lb = await startHaproxy(dir, edit(renderHaproxyConfig(input)), port);
+    }
+    async function balance(
+        replicas: readonly Replica[],
+        extra: Partial<HaproxyConfigInput> = {},
+        edit: (text: string) => string = (t) => t,
+        masterWorker = false,
+    ): Promise<RunningHaproxy> {
+        const port = await freePort();
+        const lb = await startHaproxy(
+            dir,
+            edit(renderHaproxyConfig(configFor(port, replicas, extra))),
+            port,
+            masterWorker,
+        );
         cleanups.push(() => lb.stop());
         return lb;
     }
@@ -266,5 +287,34 @@ describe("the rendered haproxy config, run by the real haproxy in front of stand
         t.diagnostic(`redispatched after retries: ${redispatched.length} of 10; e.g. ${redispatched[0]}`);
         assert.ok(redispatched.length >= 4, `redispatched ${redispatched.length} of 10:\n${requestLines.join("\n")}`);
         assert.ok(redispatched.every((l) => l.includes("replicas/replica-a")));
+    });
+
+    it("the LoadBalancer's reload: master-worker haproxy takes a replica added on SIGUSR2; a config `haproxy -c` refuses is not loaded, the old one keeps serving", async () => {
+        const a = await replica("replica-a");
+        const b = await replica("replica-b");
+        const lb = await balance([a], {}, (t) => t, true);
+        await sleep(1500);
+        assert.deepEqual(
+            new Set((await through(lb, 4)).map((x) => `${x.status} ${x.replica}`)),
+            new Set(["401 replica-a"]),
+        );
+        // What haproxyReloadScript does in the container: the new file, `haproxy -c`, SIGUSR2 to the master.
+        fs.writeFileSync(lb.file, renderHaproxyConfig(configFor(lb.port, [a, b])));
+        const check = spawn(haproxyBinary, ["-c", "-q", "-f", lb.file]);
+        assert.equal(await new Promise((resolve) => check.on("exit", resolve)), 0);
+        lb.signal("SIGUSR2");
+        await sleep(2500);
+        const afterAdd = await through(lb, 8);
+        assert.deepEqual(new Set(afterAdd.map((x) => x.status)), new Set([401]));
+        assert.deepEqual(new Set(afterAdd.map((x) => x.replica)), new Set(["replica-a", "replica-b"]));
+        // A broken file: the check refuses it, and a reload anyway keeps the workers of the last good config.
+        fs.writeFileSync(lb.file, `${renderHaproxyConfig(configFor(lb.port, [a]))}    no-such-keyword\n`);
+        const bad = spawn(haproxyBinary, ["-c", "-q", "-f", lb.file], { stdio: "ignore" });
+        assert.notEqual(await new Promise((resolve) => bad.on("exit", resolve)), 0);
+        lb.signal("SIGUSR2");
+        await sleep(1500);
+        const afterBad = await through(lb, 6);
+        assert.deepEqual(new Set(afterBad.map((x) => x.replica)), new Set(["replica-a", "replica-b"]));
+        assert.match(lb.log(), /Loading failure!/);
     });
 });
