@@ -198,7 +198,7 @@ function driftScenario(name: string, setUp: () => DriftHost, tearDown: () => voi
             const preview = logged(ok(run("preview", "--refresh", "--json"), "preview --refresh --json"));
             assert.deepEqual(previewChanges(preview), [`update ${hostFilesType}::host-files`]);
             const text = logged(ok(run("preview", "--refresh", "--diff"), "preview --refresh --diff"));
-            assert.match(text.output, /~ checkPassed: true => false/);
+            assert.match(text.output, /~ checkPassed\s*: true => false/);
             logged(ok(run("up", "--yes", "--skip-preview", "--refresh"), "up --refresh"));
             assert.equal(host.run(`cat ${host.dir}.bundle`), caText);
             logged(ok(run("preview", "--refresh", "--expect-no-changes"), "preview --refresh after the heal"));
