@@ -39,9 +39,10 @@ if [ "$kind" = versitygw ]; then
   fi
 else
   # The rootfs: debootstrap minbase, then Debian's Ceph packages installed in a chroot (no
-  # service started: policy-rc.d), cached by package list and entrypoint.
+  # service started: policy-rc.d), cached by package list. The entrypoint is mounted from the
+  # checkout (a changed one replaces the container, not the rootfs).
   packages="ceph-mon ceph-mgr ceph-osd radosgw ceph-common procps curl"
-  key=$(printf '%s %s bookworm' "$packages" "$(sha256sum "$LAB_ROOT/lab/ceph-entrypoint.sh" | cut -c1-16)" | sha256sum | cut -c1-12)
+  key=$(printf '%s bookworm' "$packages" | sha256sum | cut -c1-12)
   if ! docker image inspect "$image" >/dev/null 2>&1 || [ "$(docker image inspect -f '{{index .Config.Labels "lab.key"}}' "$image")" != "$key" ]; then
     rootfs_tar="$LAB_CACHE/ceph-rootfs-$key.tar"
     if [ ! -s "$rootfs_tar" ]; then
@@ -60,14 +61,13 @@ else
       chroot "$dir" sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages" >> "$dlog" 2>&1 \
         || { tail -20 "$dlog" >&2; lab_fail "installing Ceph into the rootfs failed (log: $dlog)"; }
       umount "$dir/proc"
-      install -m 0755 "$LAB_ROOT/lab/ceph-entrypoint.sh" "$dir/usr/local/sbin/lab-ceph"
       rm -rf "$dir/var/cache/apt/archives/"*.deb "$dir/var/lib/apt/lists/"*
       tar -C "$dir" -cf "$rootfs_tar.tmp" . && mv "$rootfs_tar.tmp" "$rootfs_tar"
       rm -rf "$dir"
       lab_say "Ceph rootfs built in $((SECONDS - t))s ($(du -h "$rootfs_tar" | cut -f1))"
     fi
     t=$SECONDS
-    docker import --change 'CMD ["/usr/local/sbin/lab-ceph"]' --change "LABEL lab.key=$key" "$rootfs_tar" "$image" >/dev/null
+    docker import --change 'CMD ["/lab/ceph-entrypoint.sh"]' --change "LABEL lab.key=$key" "$rootfs_tar" "$image" >/dev/null
     lab_say "imported $image in $((SECONDS - t))s"
   fi
 fi
@@ -86,12 +86,14 @@ fi
 # shellcheck source=/dev/null
 . "$env_file"
 key_id=$(sha256sum < "$env_file" | cut -c1-16)
+entry_id=$(sha256sum < "$LAB_ROOT/lab/ceph-entrypoint.sh" | cut -c1-16)
 
 # The container (kept when it is this lab's, with these keys and this image, and running).
 keep=
 if docker container inspect "$name" >/dev/null 2>&1; then
   if [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.state"}}' "$name")" = "$LAB_STATE" ] &&
      [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.s3key"}}' "$name")" = "$key_id" ] &&
+     { [ "$kind" != ceph ] || [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.entrypoint"}}' "$name")" = "$entry_id" ]; } &&
      [ "$(docker inspect -f '{{.Image}}' "$name")" = "$(docker image inspect -f '{{.Id}}' "$image")" ] &&
      [ "$(docker inspect -f '{{.State.Running}}' "$name")" = true ]; then
     keep=1
@@ -101,13 +103,14 @@ if docker container inspect "$name" >/dev/null 2>&1; then
 fi
 if [ -z "$keep" ]; then
   t=$SECONDS
-  labels=(--label airgap-lab=1 --label "airgap-lab.state=$LAB_STATE" --label "airgap-lab.s3key=$key_id" --label airgap-lab.objectstore=1)
+  labels=(--label airgap-lab=1 --label "airgap-lab.state=$LAB_STATE" --label "airgap-lab.s3key=$key_id" --label airgap-lab.objectstore=1 --label airgap-lab.ssh=0)
   if [ "$kind" = versitygw ]; then
     docker run -d --name "$name" --hostname "$alias" "${labels[@]}" --network "$LAB_NET" --network-alias "$alias" \
       -e "ROOT_ACCESS_KEY_ID=$S3_ACCESS_KEY" -e "ROOT_SECRET_ACCESS_KEY=$S3_SECRET_KEY" -e "VGW_REGION=$region" \
       --memory 256m "$image" >/dev/null
   else
     docker run -d --name "$name" --hostname "$alias" "${labels[@]}" --network "$LAB_NET" --network-alias "$alias" \
+      --label "airgap-lab.entrypoint=$entry_id" -v "$LAB_ROOT/lab/ceph-entrypoint.sh:/lab/ceph-entrypoint.sh:ro" \
       -v "$env_file:/lab/s3.env:ro" --memory 2g "$image" >/dev/null
   fi
   lab_say "started $name ($alias)"
