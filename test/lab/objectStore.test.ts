@@ -90,10 +90,13 @@ for (const kind of ["versitygw", "ceph"] as const) {
             assert.equal(right.status, 200, right.body);
         });
 
-        it("an unknown access key is refused with 403 InvalidAccessKeyId", () => {
+        // Ceph RGW answers as S3 does; versitygw 1.8.0 answers 404 XAdminUserNotFound (seen here).
+        const unknownKey =
+            kind === "ceph" ? { status: 403, code: "InvalidAccessKeyId" } : { status: 404, code: "XAdminUserNotFound" };
+        it(`an unknown access key is refused with ${unknownKey.status} ${unknownKey.code}`, () => {
             const r = s3Request(cfg, { ...store, accessKey: "AKNOTALABKEY0000" }, "GET", key, store.secretKey);
-            assert.equal(r.status, 403, r.body);
-            assert.match(r.body, /<Code>InvalidAccessKeyId<\/Code>/);
+            assert.equal(r.status, unknownKey.status, r.body);
+            assert.match(r.body, new RegExp(`<Code>${unknownKey.code}</Code>`));
         });
     });
 }
