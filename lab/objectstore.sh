@@ -102,7 +102,6 @@ if docker container inspect "$name" >/dev/null 2>&1; then
   fi
 fi
 if [ -z "$keep" ]; then
-  t=$SECONDS
   labels=(--label airgap-lab=1 --label "airgap-lab.state=$LAB_STATE" --label "airgap-lab.s3key=$key_id" --label airgap-lab.objectstore=1 --label airgap-lab.ssh=0)
   if [ "$kind" = versitygw ]; then
     docker run -d --name "$name" --hostname "$alias" "${labels[@]}" --network "$LAB_NET" --network-alias "$alias" \
@@ -116,17 +115,17 @@ if [ -z "$keep" ]; then
   lab_say "started $name ($alias)"
 fi
 
-# Answering S3 (an unsigned request is refused with 403: the store is up), then the bucket.
-# S3 wants x-amz-content-sha256 signed too (curl 7.88 signs the x-amz-* headers it is given): the
-# requests here have no body, so it is the SHA-256 of nothing.
+# Answering a signed ListBuckets with 200, then the bucket. S3 wants x-amz-content-sha256 signed
+# too (curl 7.88 signs the x-amz-* headers it is given): the requests here have no body, so it is
+# the SHA-256 of nothing. The keys reach curl as a config on stdin, not on a command line.
 empty_sha=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 s3() { # method path [curl args...]: a SigV4-signed request from the bastion, prints the status
   local method=$1 p=$2 how=(-X "$1")
   shift 2
   [ "$method" = HEAD ] && how=(--head)
-  docker exec airgap-lab-bastion curl -sS -o /dev/null -w '%{http_code}' --max-time 10 "${how[@]}" \
-    --aws-sigv4 "aws:amz:$region:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
-    -H "x-amz-content-sha256: $empty_sha" "$@" "$S3_ENDPOINT$p"
+  printf 'user = "%s:%s"\n' "$S3_ACCESS_KEY" "$S3_SECRET_KEY" |
+    docker exec -i airgap-lab-bastion curl -K - -sS -o /dev/null -w '%{http_code}' --max-time 10 "${how[@]}" \
+      --aws-sigv4 "aws:amz:$region:s3" -H "x-amz-content-sha256: $empty_sha" "$@" "$S3_ENDPOINT$p"
 }
 code=
 for _ in $(seq 1 180); do
