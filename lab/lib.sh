@@ -10,6 +10,7 @@ LAB_HOST_IMAGE=airgap-lab/host:bookworm-1
 LAB_BARE_IMAGE=airgap-lab/host-bare:bookworm-1    # no container engine: installed from a bundle
 LAB_REGISTRY_IMAGE=airgap-registry/registry:2.8           # Debian's docker-registry (distribution 2.8)
 LAB_REGISTRY_V3_IMAGE=airgap-registry/registry:3.1.2      # distribution v3.1.2 built from the Go module proxy
+LAB_HAPROXY_IMAGE=airgap-registry/haproxy:2.6             # Debian's haproxy binary (lab/haproxy-image.sh)
 LAB_SAMPLE_IMAGE=airgap-lab/hello:1
 LAB_DEBIAN_MIRROR=${LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # name:alias:role  (engine: has docker.io and runs its own dockerd; bare: no engine until a
@@ -64,6 +65,11 @@ run_host() { # container-name hostname image extra-args...
     -v "$LAB_SSH/authorized_keys:/lab/authorized_keys:ro" "$@" "$image" >/dev/null
 }
 
+# The engine hosts' container options: their own dockerd without --privileged (which fails here:
+# CAP_SYS_RESOURCE is not available).
+LAB_ENGINE_ARGS=(-e LAB_DOCKERD=1 --cap-add=ALL --cap-drop=SYS_RESOURCE --security-opt seccomp=unconfined
+  --security-opt apparmor=unconfined --tmpfs /var/lib/docker:exec -v /sys/fs/cgroup:/sys/fs/cgroup)
+
 # A lab host's ed25519 public key, read out of band once its entrypoint made it.
 lab_host_key() { # container
   local key
@@ -75,15 +81,19 @@ lab_host_key() { # container
 }
 
 # known_hosts of the bastion and of every lab host on the lab network (its hostname is its name
-# there), light clients included.
+# there), light clients included; containers labelled airgap-lab.ssh=0 (the S3 stores of
+# lab/objectstore.sh) run no sshd and are left out. A host whose key cannot be read fails the
+# whole write (no line without a key).
 lab_write_known_hosts() {
-  local c
-  {
-    echo "[127.0.0.1]:$LAB_BASTION_PORT $(lab_host_key airgap-lab-bastion)"
-    for c in $(docker ps --filter label=airgap-lab=1 --filter "network=$LAB_NET" --format '{{.Names}}' | sort); do
-      [ "$c" = airgap-lab-bastion ] && continue
-      echo "$(docker inspect -f '{{.Config.Hostname}}' "$c") $(lab_host_key "$c")"
-    done
-  } > "$LAB_SSH/known_hosts.new"
+  local c key lines
+  key=$(lab_host_key airgap-lab-bastion) || exit 1
+  lines="[127.0.0.1]:$LAB_BASTION_PORT $key"
+  for c in $(docker ps --filter label=airgap-lab=1 --filter "network=$LAB_NET" --format '{{.Names}}' | sort); do
+    [ "$c" = airgap-lab-bastion ] && continue
+    [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.ssh"}}' "$c")" = 0 ] && continue
+    key=$(lab_host_key "$c") || exit 1
+    lines+=$'\n'"$(docker inspect -f '{{.Config.Hostname}}' "$c") $key"
+  done
+  echo "$lines" > "$LAB_SSH/known_hosts.new"
   mv "$LAB_SSH/known_hosts.new" "$LAB_SSH/known_hosts"
 }

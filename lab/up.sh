@@ -38,9 +38,7 @@ for entry in "${LAB_HOSTS[@]}"; do
   IFS=: read -r name alias role <<< "$entry"
   image=$LAB_HOST_IMAGE
   [ "$role" = bare ] && image=$LAB_BARE_IMAGE
-  run_host "airgap-lab-$name" "$alias" "$image" --network "$LAB_NET" --network-alias "$alias" \
-    -e LAB_DOCKERD=1 --cap-add=ALL --cap-drop=SYS_RESOURCE --security-opt seccomp=unconfined \
-    --security-opt apparmor=unconfined --tmpfs /var/lib/docker:exec -v /sys/fs/cgroup:/sys/fs/cgroup
+  run_host "airgap-lab-$name" "$alias" "$image" --network "$LAB_NET" --network-alias "$alias" "${LAB_ENGINE_ARGS[@]}"
 done
 
 # Every host's SSH key, read out of band (docker exec) and pinned: the lab's ssh config and the

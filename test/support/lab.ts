@@ -1,6 +1,7 @@
 /** Test access to the lab: bring it up, run commands on its hosts over SSH, fresh hosts. */
 
 import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { projectRoot } from "./engine";
 
@@ -71,4 +72,62 @@ export function labAddress(name: string): string {
         ["inspect", "-f", '{{(index .NetworkSettings.Networks "airgap-lab").IPAddress}}', `airgap-lab-${name}`],
         { encoding: "utf8" },
     ).trim();
+}
+
+/**
+ * The ssh config of the lab when it is already up from this checkout (its bastion running and
+ * labelled with this checkout's .lab, symlinks resolved), else undefined: a test that only needs
+ * the lab to be there uses it and calls labUp() only when it is not.
+ */
+export function labIfUp(): string | undefined {
+    const state = path.join(projectRoot, ".lab");
+    const config = path.join(state, "ssh", "config");
+    const r = spawnSync(
+        "docker",
+        ["inspect", "-f", '{{.State.Running}} {{index .Config.Labels "airgap-lab.state"}}', "airgap-lab-bastion"],
+        { encoding: "utf8" },
+    );
+    if (r.status !== 0 || !fs.existsSync(config)) return undefined;
+    const [running, label] = r.stdout.trim().split(" ");
+    if (running !== "true" || !label || !fs.existsSync(label)) return undefined;
+    return fs.realpathSync(label) === fs.realpathSync(state) ? config : undefined;
+}
+
+/** What lab/objectstore.sh prints: the S3 store's endpoint on the lab network, bucket, region, keys. */
+export interface LabObjectStore {
+    readonly endpoint: string;
+    readonly bucket: string;
+    readonly region: string;
+    readonly accessKey: string;
+    readonly secretKey: string;
+}
+
+/**
+ * Starts (or keeps) the lab's S3 store of that kind with this checkout's lab/objectstore.sh (needs
+ * the lab up) and returns its endpoint and keys, read from the env file it names.
+ */
+export function labObjectStore(kind: "versitygw" | "ceph"): LabObjectStore {
+    const out = execFileSync("bash", [path.join(projectRoot, "lab", "objectstore.sh"), kind], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+        timeout: 900_000,
+    });
+    const envFile = out.trim().split("\n").pop() as string;
+    const env = new Map<string, string>();
+    for (const line of fs.readFileSync(envFile, "utf8").split("\n")) {
+        const eq = line.indexOf("=");
+        if (eq > 0) env.set(line.slice(0, eq), line.slice(eq + 1));
+    }
+    const need = (k: string): string => {
+        const v = env.get(k);
+        if (!v) throw new Error(`${envFile} has no ${k}`);
+        return v;
+    };
+    return {
+        endpoint: need("S3_ENDPOINT"),
+        bucket: need("S3_BUCKET"),
+        region: need("S3_REGION"),
+        accessKey: need("S3_ACCESS_KEY"),
+        secretKey: need("S3_SECRET_KEY"),
+    };
 }
