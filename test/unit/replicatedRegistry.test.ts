@@ -19,8 +19,9 @@ import {
     RecordedResource,
 } from "../support/mocks";
 import { existingFile, pemFixtures, knownHostsFile } from "../support/fixtures";
-import { LoadBalancer, RegistryContainer, ReplicatedRegistry } from "../../components";
-import type { ReplicatedRegistryComponentArgs } from "../../components";
+import { RegistryContainer } from "../../components";
+import { LoadBalancer, ReplicatedRegistry } from "../../components/internal";
+import type { ReplicatedRegistryComponentArgs } from "../../components/internal";
 import { bcryptForUser } from "../../components/registry/htpasswd";
 
 installMocks();
