@@ -178,6 +178,42 @@ export function siteHost<T extends SshHostArgs>(
 }
 
 /**
+ * Validates a site's clients: each an object whose SSH host (with the stack-wide bastion and known_hosts applied),
+ * name and trust settings are valid, names unique. `hostsEntryNeeds` is what a client's `hostsEntry: true` lacks
+ * (the field and why), or undefined when the site has it. Pure (reads only the existence of key files).
+ */
+export function checkSiteClients(
+    args: Pick<PrivateRegistryArgs, "bastion" | "knownHostsPath"> & {
+        readonly clients?: readonly RegistryClientArgs[];
+    },
+    hostsEntryNeeds: string | undefined,
+): string[] {
+    const problems: string[] = [];
+    const clients = args.clients ?? [];
+    clients.forEach((c, i) => {
+        if (c === undefined || c === null || typeof c !== "object") {
+            problems.push(`\`clients[${i}]\` must be an object`);
+            return;
+        }
+        problems.push(
+            ...checkSshHost(`clients[${i}]`, siteHost(c, args)),
+            ...checkIdentifier(`clients[${i}].name`, c.name),
+            ...checkClientTrustSettings(`clients[${i}]`, c),
+        );
+        if (c.hostsEntry === true && hostsEntryNeeds !== undefined)
+            problems.push(`\`clients[${i}].hostsEntry\` needs ${hostsEntryNeeds}`);
+    });
+    problems.push(
+        ...checkUnique(
+            "clients",
+            clients.map((c) => c?.name),
+            "name",
+        ),
+    );
+    return problems;
+}
+
+/**
  * Validates everything plain in PrivateRegistryArgs at once, naming fields as the stack config
  * does (`host.address`, `clients[2].name`, `certificate.validityHours`). Pure (reads only the
  * existence of key and archive files).
@@ -207,28 +243,12 @@ export function checkPrivateRegistryArgs(
         problems.push(...checkRuntime("", args, siteHost(host, args), "host"));
     }
     problems.push(...checkUsers("users", args.users));
-    const clients = args.clients ?? [];
-    clients.forEach((c, i) => {
-        if (c === undefined || c === null || typeof c !== "object") {
-            problems.push(`\`clients[${i}]\` must be an object`);
-            return;
-        }
-        problems.push(
-            ...checkSshHost(`clients[${i}]`, siteHost(c, args)),
-            ...checkIdentifier(`clients[${i}].name`, c.name),
-            ...checkClientTrustSettings(`clients[${i}]`, c),
-        );
-        if (c.hostsEntry === true && (host?.ips ?? []).length === 0) {
-            problems.push(
-                `\`clients[${i}].hostsEntry\` needs \`host.ips\`: the /etc/hosts entry maps the registry names to host.ips[0]`,
-            );
-        }
-    });
     problems.push(
-        ...checkUnique(
-            "clients",
-            clients.map((c) => c?.name),
-            "name",
+        ...checkSiteClients(
+            args,
+            (host?.ips ?? []).length > 0
+                ? undefined
+                : "`host.ips`: the /etc/hosts entry maps the registry names to host.ips[0]",
         ),
     );
     problems.push(...checkCertificateAuthorityArgs("ca", withoutId(args.ca ?? {})));

@@ -13,15 +13,20 @@ import { CertificateAuthority, checkCertificateAuthorityArgs, existingCaFields }
 import { KeySpec } from "../pki/keyAlgorithm";
 import { checkCertificateSettings, RegistryCertificate } from "../pki/registryCertificate";
 import { registryEndpoints } from "../pki/sans";
-import { RegistryClientArgs, siteHost, siteRegistryImage, withoutId } from "../privateRegistry/privateRegistryArgs";
+import {
+    checkSiteClients,
+    RegistryClientArgs,
+    siteHost,
+    siteRegistryImage,
+    withoutId,
+} from "../privateRegistry/privateRegistryArgs";
 import { RegistryContainer } from "../registry/registryContainer";
 import { checkUsers, RegistryCredential, RegistryUserArgs, userSecrets } from "../registry/registryUsers";
 import { checkRuntime, CliEngine, RegistryRuntime } from "../registry/runtime";
 import { RegistryVersion } from "../registry/registryVersion";
 import { SshEndpointArgs } from "../ssh/sshHost";
-import { ClientTrust, checkClientTrustSettings } from "../trust/clientTrust";
-import { assertValid, checkFileExists, checkIdentifier, checkUnique } from "../validation";
-import { checkSshHost } from "../ssh/sshHost";
+import { ClientTrust } from "../trust/clientTrust";
+import { assertValid, checkFileExists } from "../validation";
 import {
     checkReplicatedRegistryArgs,
     haproxyInputFor,
@@ -128,27 +133,12 @@ export function checkReplicatedRegistryComponentArgs(args: ReplicatedRegistryCom
     if (loadBalancer !== undefined && loadBalancer !== null && typeof loadBalancer === "object")
         problems.push(...checkRuntime("", args, loadBalancer, "loadBalancer"));
     problems.push(...checkUsers("users", args.users));
-    const clients = args.clients ?? [];
-    clients.forEach((c, i) => {
-        if (c === undefined || c === null || typeof c !== "object") {
-            problems.push(`\`clients[${i}]\` must be an object`);
-            return;
-        }
-        problems.push(
-            ...checkSshHost(`clients[${i}]`, siteHost(c, args)),
-            ...checkIdentifier(`clients[${i}].name`, c.name),
-            ...checkClientTrustSettings(`clients[${i}]`, c),
-        );
-        if (c.hostsEntry === true && (args.loadBalancer?.ips ?? []).length === 0)
-            problems.push(
-                `\`clients[${i}].hostsEntry\` needs \`loadBalancer.ips\`: the /etc/hosts entry maps the load balancer's names to loadBalancer.ips[0]`,
-            );
-    });
     problems.push(
-        ...checkUnique(
-            "clients",
-            clients.map((c) => c?.name),
-            "name",
+        ...checkSiteClients(
+            args,
+            (args.loadBalancer?.ips ?? []).length > 0
+                ? undefined
+                : "`loadBalancer.ips`: the /etc/hosts entry maps the load balancer's names to loadBalancer.ips[0]",
         ),
     );
     problems.push(...checkCertificateAuthorityArgs("ca", withoutId(args.ca ?? {})));

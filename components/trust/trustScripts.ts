@@ -84,6 +84,10 @@ export function anchorFileName(anchorName: string, n: number): string {
  *   `<anchor>.crt` too).
  * Both set `$refresh` to 1 when they removed a file or gave an existing one other content.
  */
+/** Splits the PEM bundle `file` (shell text) into "$split"/1.pem, 2.pem, ... one certificate each. */
+function splitBundle(file: string): string {
+    return `awk -v d="$split" '/-----BEGIN CERTIFICATE-----/ { n++; on = 1 } on { print > (d "/" n ".pem") } /-----END CERTIFICATE-----/ { on = 0; close(d "/" n ".pem") }' ${file}`;
+}
 const removeAnchorsFunction = [
     "refresh=''",
     "remove_anchors() {",
@@ -100,7 +104,7 @@ const installAnchorsFunction = [
     "install_anchors() {",
     "  split=$(mktemp -d)",
     `  trap 'rm -rf "$split" "$ca"' EXIT`,
-    `  awk -v d="$split" '/-----BEGIN CERTIFICATE-----/ { n++; on = 1 } on { print > (d "/" n ".pem") } /-----END CERTIFICATE-----/ { on = 0; close(d "/" n ".pem") }' "$3"`,
+    `  ${splitBundle('"$3"')}`,
     "  count=0",
     "  anchors=''",
     '  while [ -e "$split/$((count + 1)).pem" ]; do',
@@ -193,7 +197,7 @@ export function osTrustCheckScript(anchorName: string, family: OsFamily): string
         `[ -f ${shellQuote(bundle)} ] || { echo ${shellQuote(`${bundle} is missing`)} >&2; exit 1; }`,
         "split=$(mktemp -d)",
         `trap 'rm -rf "$split"' EXIT`,
-        `awk -v d="$split" '/-----BEGIN CERTIFICATE-----/ { n++; on = 1 } on { print > (d "/" n ".pem") } /-----END CERTIFICATE-----/ { on = 0; close(d "/" n ".pem") }' ${shellQuote(bundle)}`,
+        splitBundle(shellQuote(bundle)),
         "n=0",
         'while [ -e "$split/$((n + 1)).pem" ]; do',
         "  n=$((n + 1))",
