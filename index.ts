@@ -1,13 +1,34 @@
-/** The program: the stack config of `Pulumi.<stack>.yaml` made into one PrivateRegistry and its outputs. */
+/**
+ * The program: the stack config of `Pulumi.<stack>.yaml` made into one PrivateRegistry (a `host`) or one
+ * ReplicatedRegistry (`replicas` behind a `loadBalancer` on the site's object store), and its outputs.
+ */
 
 import * as pulumi from "@pulumi/pulumi";
 import { PrivateRegistry } from "./components";
+import { ReplicatedRegistry } from "./components/replicatedRegistry/replicatedRegistry";
 import { readPreviousCaState } from "./program/previousCaState";
+import { isReplicatedConfig, toReplicatedRegistryArgs } from "./program/replicatedStackConfig";
 import { readStackConfig, toPrivateRegistryArgs } from "./program/stackConfig";
 
-// Stack config (and what the last up left of the CAs) -> one PrivateRegistry -> the stack outputs.
+// Stack config (and what the last up left of the CAs) -> one registry component -> the stack outputs.
 export = async () => {
     const stackConfig = readStackConfig();
+    if (isReplicatedConfig(stackConfig.config)) {
+        const site = new ReplicatedRegistry(
+            pulumi.getProject(),
+            toReplicatedRegistryArgs(stackConfig.config, process.cwd(), stackConfig.problems),
+        );
+        return {
+            endpoint: site.endpoint,
+            endpoints: site.endpoints,
+            caCertificate: site.caCertificate,
+            caFingerprintSha256: site.caFingerprintSha256,
+            credentials: site.credentials,
+            dockerLogin: site.dockerLogin,
+            replicaEndpoints: site.replicaEndpoints,
+            registryVersion: site.registryVersion,
+        };
+    }
     const previousCaState = await readPreviousCaState();
     const registry = new PrivateRegistry(
         pulumi.getProject(),

@@ -11,8 +11,12 @@ import type {
     RegistryClientArgs,
     RegistryHostArgs,
 } from "../components/privateRegistry/privateRegistryArgs";
+import type { LoadBalancerArgs } from "../components/loadBalancer/loadBalancerArgs";
 import type { CaState } from "../components/pki/caRotation";
+import type { RegistryUserArgs } from "../components/registry/registryUsers";
+import type { RegistryReplicaArgs } from "../components/replicatedRegistry/replicatedRegistryArgs";
 import { expandHome, SshEndpointArgs } from "../components/ssh/sshHost";
+import type { RawStorageConfig } from "./replicatedStackConfig";
 
 /**
  * Thrown when the stack config is wrong, before anything is registered; lists every problem,
@@ -50,6 +54,16 @@ export interface RawStackConfig {
     verifyClients?: boolean;
     bundlePath?: string;
     expiryWarningDays?: number;
+    /** A scaled-out site (ReplicatedRegistry) instead of `host`: the replica hosts. */
+    replicas?: RegistryReplicaArgs[];
+    /** The scaled-out site's storage (`s3`, `redirect`; credentials are `s3AccessKey`/`s3SecretKey`). */
+    storage?: RawStorageConfig;
+    /** The scaled-out site's load balancer. */
+    loadBalancer?: LoadBalancerArgs;
+    /** The object store's access key ID (secret config). */
+    s3AccessKey?: string;
+    /** The object store's secret key (secret config). */
+    s3SecretKey?: string;
 }
 
 /**
@@ -76,17 +90,18 @@ function withExistingCa<T extends object>(
 }
 
 /** A CA's config with a numeric `id` (as `pulumi config set --path ...id 2027` stores it) read as text. */
-function withStringId<T extends object>(ca: T | undefined): T | undefined {
+export function withStringId<T extends object>(ca: T | undefined): T | undefined {
     const id = (ca as { id?: unknown } | undefined)?.id;
     return typeof id === "number" ? { ...(ca as T), id: String(id) } : ca;
 }
 
 /** Resolves a path from the config relative to the project directory. */
-function resolvePath(projectDir: string, p: string | undefined): string | undefined {
+export function resolvePath(projectDir: string, p: string | undefined): string | undefined {
     return p === undefined ? undefined : path.resolve(projectDir, expandHome(p));
 }
 
-function resolveKeys<T extends SshEndpointArgs>(projectDir: string, endpoint: T | undefined): T | undefined {
+/** An SSH endpoint's key and known_hosts paths (its bastion's too) resolved against the project directory. */
+export function resolveKeys<T extends SshEndpointArgs>(projectDir: string, endpoint: T | undefined): T | undefined {
     if (endpoint === undefined || endpoint === null || typeof endpoint !== "object") return endpoint;
     const out: T = { ...endpoint };
     if (endpoint.privateKeyPath !== undefined)
@@ -97,6 +112,23 @@ function resolveKeys<T extends SshEndpointArgs>(projectDir: string, endpoint: T 
     if (withBastion.bastion !== undefined)
         (out as T & { bastion?: SshEndpointArgs }).bastion = resolveKeys(projectDir, withBastion.bastion);
     return out;
+}
+
+/** The users of the config with their passwords (secret config) attached; a password for no user is a problem. */
+export function usersOf(raw: Pick<RawStackConfig, "users" | "passwords">): {
+    users: RegistryUserArgs[];
+    problems: string[];
+} {
+    const problems: string[] = [];
+    const passwords = raw.passwords ?? {};
+    const users = (raw.users ?? []).map((name) =>
+        passwords[name] !== undefined ? { name, password: pulumi.secret(passwords[name]) } : { name },
+    );
+    for (const name of Object.keys(passwords)) {
+        if (!(raw.users ?? []).includes(name))
+            problems.push(`\`passwords.${name}\` is set but "${name}" is not in \`users\``);
+    }
+    return { users, problems };
 }
 
 /**
@@ -113,14 +145,14 @@ export function toPrivateRegistryArgs(
     previousCaState?: CaState,
 ): PrivateRegistryArgs {
     const problems: string[] = [...readProblems];
-    const passwords = raw.passwords ?? {};
-    const users = (raw.users ?? []).map((name) =>
-        passwords[name] !== undefined ? { name, password: pulumi.secret(passwords[name]) } : { name },
-    );
-    for (const name of Object.keys(passwords)) {
-        if (!(raw.users ?? []).includes(name))
-            problems.push(`\`passwords.${name}\` is set but "${name}" is not in \`users\``);
+    for (const key of ["storage", "loadBalancer", "s3AccessKey", "s3SecretKey"] as const) {
+        if (raw[key] !== undefined)
+            problems.push(
+                `\`${key}\` is set without \`replicas\`: it belongs to a scaled-out site (README, "Scale out")`,
+            );
     }
+    const { users, problems: userProblems } = usersOf(raw);
+    problems.push(...userProblems);
     const ca = withExistingCa(
         withStringId(raw.ca),
         "existingCaCertPem",
@@ -237,9 +269,16 @@ export function readStackConfig(): { config: RawStackConfig; problems: string[] 
         verifyClients: object<boolean>("verifyClients", "true or false"),
         bundlePath: config.get("bundlePath"),
         expiryWarningDays: object<number>("expiryWarningDays", "a whole number of days"),
+        replicas: object<RegistryReplicaArgs[]>("replicas", "a list of objects"),
+        storage: object<RawStorageConfig>("storage", "an object (s3, redirect)"),
+        loadBalancer: object<LoadBalancerArgs>("loadBalancer", "an object"),
+        s3AccessKey: pulumi.runtime.getConfig("airgap-registry:s3AccessKey"),
+        s3SecretKey: pulumi.runtime.getConfig("airgap-registry:s3SecretKey"),
     };
     for (const key of Object.keys(raw) as Array<keyof RawStackConfig>) {
         (raw as Record<string, unknown>)[key] = unsetAsUndefined(raw[key]);
     }
+    // `replicas: []` (the declared default) is a single-host site.
+    if (Array.isArray(raw.replicas) && raw.replicas.length === 0) raw.replicas = undefined;
     return { config: raw, problems };
 }
