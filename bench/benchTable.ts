@@ -160,7 +160,8 @@ export function renderCpuTable(rows: readonly BenchRow[]): string {
     return markdownTable(header, lines);
 }
 
-function markdownTable(header: readonly string[], lines: readonly string[][]): string {
+/** A markdown table, columns padded to their widest cell. Pure. */
+export function markdownTable(header: readonly string[], lines: readonly string[][]): string {
     const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
     const row = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
     return [row(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...lines.map(row), ""].join("\n");

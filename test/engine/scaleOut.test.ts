@@ -24,10 +24,17 @@ import type { RegistryCredential } from "../../components";
 import { projectRoot } from "../support/engine";
 import { freshLabHosts, labObjectStore, mustRun, onHost, type LabObjectStore } from "../support/lab";
 import { blobDataKey, s3Get } from "../support/labS3";
-import { devStackConfig, JsonRun, mustSucceed, ProjectStack, takeLabFromDevStack } from "../support/stack";
+import {
+    freshScaleOutHosts,
+    loginThroughLoadBalancer,
+    recreateScaleOutStack,
+    replicasConfig,
+    scaleOutEndpoint,
+} from "../support/scaleOutStack";
+import { JsonRun, mustSucceed, ProjectStack, takeLabFromDevStack } from "../support/stack";
 
 const stack = new ProjectStack("test-scale-out");
-const endpoint = "lb.lab:5443";
+const endpoint = scaleOutEndpoint;
 const repo = "scale/hello";
 const image = `${endpoint}/${repo}:1`;
 /** Every run writes under its own prefix of the lab's bucket. */
@@ -42,34 +49,6 @@ let store: LabObjectStore;
 const run = (host: string, command: string, stdin = "") => mustRun(cfg, host, command, stdin);
 const onLab = (host: string, command: string, stdin: string | Buffer = "", timeoutMs?: number) =>
     onHost(cfg, host, command, stdin, timeoutMs);
-
-/** The stack config: the dev stack's bastion, clients, users and CA; replicas, store and load balancer instead of host. */
-function scaleOutConfig(replicaCount: number): Record<string, unknown> {
-    const config = devStackConfig();
-    delete config["airgap-registry:host"];
-    const key = ".lab/ssh/id_ed25519";
-    return {
-        ...config,
-        "airgap-registry:registryImage": "airgap-registry/registry:3.1.2",
-        "airgap-registry:registryImageArchive": ".lab/images/registry-v3-image.tar",
-        "airgap-registry:replicas": Array.from({ length: replicaCount }, (_, i) => ({
-            name: `replica-${i + 1}`,
-            address: `replica-${i + 1}.lab`,
-            privateKeyPath: key,
-        })),
-        "airgap-registry:loadBalancer": {
-            address: "lb.lab",
-            privateKeyPath: key,
-            names: ["lb.lab"],
-            port: 5443,
-            image: "airgap-registry/haproxy:2.6",
-            imageArchive: ".lab/images/haproxy-image.tar",
-        },
-        "airgap-registry:storage": {
-            s3: { regionendpoint: store.endpoint, bucket: store.bucket, region: store.region, rootdirectory },
-        },
-    };
-}
 
 function ci(): RegistryCredential {
     return stack.output<RegistryCredential[]>("credentials")[0];
@@ -141,11 +120,8 @@ function replicaEndpoints(): Record<string, string> {
     return stack.output<Record<string, string>>("replicaEndpoints");
 }
 
-/** Logs in on a client through the load balancer (password on stdin). */
-function login(host: string): void {
-    const user = ci();
-    run(host, `docker login ${endpoint} --username ${user.username} --password-stdin`, user.password);
-}
+/** Logs in on a client through the load balancer. */
+const login = (host: string) => loginThroughLoadBalancer(cfg, host, ci());
 
 /** The digest `docker push` printed. */
 function pushedDigest(output: string): string {
@@ -241,21 +217,14 @@ describe(
             cfg = freshLabHosts("client-a", "client-b");
             store = labObjectStore("ceph");
             // Fresh replica and load-balancer hosts: none left from an earlier run (their nested dockerd's state too).
-            execFileSync("bash", [path.join(projectRoot, "lab", "scaleout.sh"), "0"], {
-                stdio: ["ignore", "ignore", "inherit"],
-            });
-            execFileSync("bash", [path.join(projectRoot, "lab", "scaleout.sh"), "3"], {
-                stdio: ["ignore", "ignore", "inherit"],
-            });
-            stack.recreate(scaleOutConfig(2));
-            stack.setSecret("s3AccessKey", store.accessKey);
-            stack.setSecret("s3SecretKey", store.secretKey);
+            freshScaleOutHosts(3);
+            recreateScaleOutStack(stack, store, 2, rootdirectory);
         });
         after(() => {
             if (process.env.AIRGAP_REGISTRY_KEEP_TEST_STACK) return;
             stack.destroy();
             stack.remove();
-            spawnQuiet("bash", [path.join(projectRoot, "lab", "scaleout.sh"), "0"]);
+            freshScaleOutHosts(0);
         });
 
         it("up with 2 replicas: a push through the load balancer is served by digest from each replica directly and is in the bucket", () => {
@@ -296,7 +265,7 @@ describe(
         });
 
         it("a third replica: the preview shows its resources and haproxy's config, the up does exactly that; it serves the same data", () => {
-            stack.setConfig("replicas", scaleOutConfig(3)["airgap-registry:replicas"]);
+            stack.setConfig("replicas", replicasConfig(3));
             const preview = mustSucceed(stack.preview(), "preview adding replica-3");
             assertOnlyReplica3AndLbConfig(preview.changes, "create");
             const up = mustSucceed(stack.up(), "up adding replica-3");
@@ -316,7 +285,7 @@ describe(
         });
 
         it("replica-3 removed: the preview shows its resources and haproxy's config; nothing stored is lost", () => {
-            stack.setConfig("replicas", scaleOutConfig(2)["airgap-registry:replicas"]);
+            stack.setConfig("replicas", replicasConfig(2));
             const preview = mustSucceed(stack.preview(), "preview removing replica-3");
             assertOnlyReplica3AndLbConfig(preview.changes, "delete");
             const up = mustSucceed(stack.up(), "up removing replica-3");
@@ -427,12 +396,3 @@ describe(
         });
     },
 );
-
-/** Runs a command, ignoring its outcome (cleanup). */
-function spawnQuiet(cmd: string, args: string[]): void {
-    try {
-        execFileSync(cmd, args, { stdio: "ignore" });
-    } catch {
-        // cleanup only
-    }
-}
