@@ -17,18 +17,27 @@ export interface HaproxyRunSpec {
     readonly engine: "docker" | "podman";
     readonly containerName: string;
     readonly image: string;
-    /** Published port; haproxy binds the same port inside the container. */
+    /** The port haproxy binds on the host (the container shares the host's network). */
     readonly port: number;
     /** The image ID on the host: a label, so a new image with the same tag rolls the container. */
     readonly imageId: string;
 }
+
+/**
+ * haproxy's container shares its host's network: it resolves the replicas' names with the host's resolver (the one
+ * the operator checked them with; a bridge network's container gets a copy of resolv.conf without its local
+ * resolvers, e.g. systemd-resolved's or an embedded DNS), it logs the clients' own addresses (not a proxy's) and
+ * streams blobs without a userland proxy in between. The port is bound on the host; one already taken there fails
+ * haproxy's start, and the readiness step shows it.
+ */
+export const haproxyNetworkMode = "host";
 
 /** Label with the image ID haproxy's container was started from. */
 export const haproxyImageLabel = "airgap-registry.image-id";
 
 /**
  * Create/delete scripts of haproxy's container in the `cli` runtime: replace any container of the same name, run
- * haproxy as root (it reads the 0600 key; the official image's default user could not) with the files' directory
+ * haproxy on the host's network (see {@link haproxyNetworkMode}) as root (it reads the 0600 key; the official image's default user could not) with the files' directory
  * mounted read-only, wait until it runs (60 s at most), print its ID. Delete removes only a container this runtime
  * started. Pure.
  */
@@ -38,7 +47,7 @@ export function haproxyCliRunScripts(spec: HaproxyRunSpec): { create: string; de
     const cmd = haproxyCommand();
     const args = [
         `${e} run -d --name ${name} --restart always --user 0`,
-        `-p ${spec.port}:${spec.port}`,
+        `--network ${haproxyNetworkMode}`,
         `-v ${shellQuote(`${haproxyPaths.dir}:${haproxyPaths.dir}:ro`)}`,
         `--label ${shellQuote(`${haproxyImageLabel}=${spec.imageId}`)}`,
         `--label ${runtimeLabel}=cli`,

@@ -22,7 +22,13 @@ import {
     haproxyPaths,
     renderHaproxyConfig,
 } from "./haproxyConfig";
-import { haproxyCliRunScripts, haproxyCommand, haproxyImageLabel, haproxyReloadScript } from "./haproxyScripts";
+import {
+    haproxyCliRunScripts,
+    haproxyCommand,
+    haproxyImageLabel,
+    haproxyNetworkMode,
+    haproxyReloadScript,
+} from "./haproxyScripts";
 
 /** Arguments of {@link LoadBalancer}. */
 export interface LoadBalancerComponentArgs {
@@ -188,7 +194,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
                     user: "0",
                     entrypoints: [cmd.entrypoint],
                     command: cmd.args,
-                    ports: [{ internal: port, external: port }],
+                    networkMode: haproxyNetworkMode,
                     volumes: [{ hostPath: haproxyPaths.dir, containerPath: haproxyPaths.dir, readOnly: true }],
                     labels: [
                         { label: haproxyImageLabel, value: imageId },

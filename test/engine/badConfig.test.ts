@@ -38,6 +38,32 @@ const goodConfig: Array<[string, string]> = [
     ["airgap-registry:users[0]", "ci"],
 ];
 
+/**
+ * A scaled-out site's config that is good but for what a case changes: two replicas and a load balancer instead of
+ * `host`, the store's credentials as secrets.
+ */
+const replicatedConfig: Array<[string, string]> = [
+    [
+        "airgap-registry:knownHostsPath",
+        knownHosts("known_hosts_replicated", `10.10.0.10,10.10.0.11,10.10.0.12,client-a.lab ${hostKey}\n`),
+    ],
+    ...[1, 2].flatMap((i): Array<[string, string]> => [
+        [`airgap-registry:replicas[${i - 1}].name`, `replica-${i}`],
+        [`airgap-registry:replicas[${i - 1}].address`, `10.10.0.1${i}`],
+        [`airgap-registry:replicas[${i - 1}].privateKeyPath`, keyFile],
+    ]),
+    ["airgap-registry:loadBalancer.address", "10.10.0.10"],
+    ["airgap-registry:loadBalancer.privateKeyPath", keyFile],
+    ["airgap-registry:loadBalancer.names[0]", "registry.lab"],
+    ["airgap-registry:storage.s3.regionendpoint", "http://10.10.0.20:7480"],
+    ["airgap-registry:storage.s3.bucket", "registry"],
+    ...goodConfig.filter(([k]) => k.startsWith("airgap-registry:clients") || k.startsWith("airgap-registry:users")),
+];
+const s3Secrets: Array<[string, string]> = [
+    ["airgap-registry:s3AccessKey", "AKIDBADCONFIG"],
+    ["airgap-registry:s3SecretKey", "not-a-real-secret"],
+];
+
 /** A one-image bundle whose image file was altered after its manifest was written. */
 function tamperedBundle(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "airgap-tampered-bundle-"));
@@ -52,7 +78,25 @@ function tamperedBundle(): string {
     return dir;
 }
 
-const cases: Array<{ stack: string; set: Array<[string, string]>; expect: RegExp; header?: RegExp }> = [
+interface BadConfigCase {
+    readonly stack: string;
+    /** Config set on top of the base. */
+    readonly set: Array<[string, string]>;
+    /** Keys of the base left out. */
+    readonly unset?: string[];
+    /** The base: a single-host site (default) or a scaled-out one. */
+    readonly base?: "replicated";
+    /** Set the store's credentials as secrets (a replicated base only). Default true. */
+    readonly secrets?: boolean;
+    readonly expect: RegExp;
+    readonly header?: RegExp;
+    /** Problems the error lists: the case's own (one known_hosts file read for two hosts is two). Default 1. */
+    readonly problems?: number;
+}
+
+const replicatedHeader = /invalid arguments for ReplicatedRegistry:/;
+
+const cases: BadConfigCase[] = [
     {
         stack: "test-password-unknown-user",
         set: [["airgap-registry:passwords.root", "not-a-user"]],
@@ -92,6 +136,7 @@ const cases: Array<{ stack: string; set: Array<[string, string]>; expect: RegExp
             ],
         ],
         expect: /`host\.knownHostsPath` .*malformed: line 2: expected `<hosts> <type> <base64>`/,
+        problems: 2,
     },
     {
         stack: "test-host-key-type",
@@ -108,6 +153,38 @@ const cases: Array<{ stack: string; set: Array<[string, string]>; expect: RegExp
         set: [["airgap-registry:clients[0].privateKeyPath", ".lab/none/id_ed25519"]],
         expect: /`clients\[0\]\.privateKeyPath` does not exist: .*\.lab\/none\/id_ed25519/,
     },
+    // A scaled-out site (issue 16, item 5).
+    {
+        stack: "test-s3-endpoint-not-url",
+        base: "replicated",
+        set: [["airgap-registry:storage.s3.regionendpoint", "10.10.0.20:7480"]],
+        expect: /`storage\.s3\.regionendpoint` must be a URL \(http:\/\/ or https:\/\/\), got "10\.10\.0\.20:7480"/,
+        header: replicatedHeader,
+    },
+    {
+        stack: "test-s3-no-bucket",
+        base: "replicated",
+        set: [],
+        unset: ["airgap-registry:storage.s3.bucket"],
+        expect: /`storage\.s3\.bucket` is required: the bucket the registry stores blobs and manifests in/,
+        header: replicatedHeader,
+    },
+    {
+        stack: "test-replicas-no-s3",
+        base: "replicated",
+        secrets: false,
+        set: [],
+        unset: ["airgap-registry:storage.s3.regionendpoint", "airgap-registry:storage.s3.bucket"],
+        expect: /`storage\.s3` is required with more than one replica \(`replicas` has 2\)/,
+        header: replicatedHeader,
+    },
+    {
+        stack: "test-s3-redirects-no-endpoint",
+        base: "replicated",
+        set: [["airgap-registry:storage.redirect.disable", "false"]],
+        expect: /`storage\.s3\.redirectendpoint` is required when `storage\.redirect\.disable` is false: otherwise blob downloads are redirected to `storage\.s3\.regionendpoint`/,
+        header: replicatedHeader,
+    },
 ];
 
 describe("bad stack config through the real engine", () => {
@@ -122,8 +199,13 @@ describe("bad stack config through the real engine", () => {
             pulumi(projectRoot, env, "stack", "rm", "--yes", "--force", "--stack", c.stack);
             const init = pulumi(projectRoot, env, "stack", "init", c.stack);
             assert.equal(init.status, 0, init.output);
-            const settings = new Map([...goodConfig, ...c.set]);
-            const args = [...settings].flatMap(([k, v]) => ["--plaintext", `${k}=${v}`]);
+            const settings = new Map([...(c.base === "replicated" ? replicatedConfig : goodConfig), ...c.set]);
+            for (const k of c.unset ?? []) settings.delete(k);
+            const secrets = c.base === "replicated" && c.secrets !== false ? s3Secrets : [];
+            const args = [
+                ...[...settings].flatMap(([k, v]) => ["--plaintext", `${k}=${v}`]),
+                ...secrets.flatMap(([k, v]) => ["--secret", `${k}=${v}`]),
+            ];
             const set = pulumi(projectRoot, env, "config", "set-all", "--path", "--stack", c.stack, ...args);
             assert.equal(set.status, 0, set.output);
 
@@ -131,6 +213,13 @@ describe("bad stack config through the real engine", () => {
             assert.notEqual(preview.status, 0, "preview must fail");
             assert.match(preview.output, c.expect);
             assert.match(preview.output, c.header ?? /invalid arguments for PrivateRegistry/);
+            // The problems the case made, no other: the rest of its config is good.
+            assert.equal(
+                (preview.output.match(/^\s+- `/gm) ?? []).length,
+                c.problems ?? 1,
+                `exactly one problem reported:\n${preview.output}`,
+            );
+            assert.doesNotMatch(preview.output, /not-a-real-secret/, "the store's secret key is never printed");
             assert.doesNotMatch(
                 preview.output,
                 /\n\s+at .*\.(js|ts):\d+/,

@@ -8,7 +8,7 @@ import { execFileSync } from "child_process";
 import * as path from "path";
 import type { RegistryCredential } from "../../components";
 import { projectRoot } from "./engine";
-import { mustRun, type LabObjectStore } from "./lab";
+import { labAddress, mustRun, type LabObjectStore } from "./lab";
 import { devStackConfig, type ProjectStack } from "./stack";
 
 /** The load balancer's endpoint on the lab: what clients push to and pull from. */
@@ -29,6 +29,19 @@ export function replicasConfig(count: number): Array<Record<string, string>> {
         address: `replica-${i + 1}.lab`,
         privateKeyPath: ".lab/ssh/id_ed25519",
     }));
+}
+
+/**
+ * The store's endpoint with its lab address instead of its name: the registry's container on a replica runs on its
+ * nested dockerd's bridge network, whose copy of resolv.conf has none of the lab network's resolver (docker's
+ * embedded 127.0.0.11 is dropped as a local address), so a lab name does not resolve there. A site whose hosts use a
+ * network resolver has no such gap; the lab addresses its store by IP as many sites do.
+ */
+export function storeEndpointByAddress(store: LabObjectStore): string {
+    const url = new URL(store.endpoint);
+    const container = url.hostname === "rgw.lab" ? "s3-ceph" : "s3";
+    url.hostname = labAddress(container);
+    return url.origin;
 }
 
 /**
@@ -56,7 +69,7 @@ export function scaleOutConfig(
             imageArchive: ".lab/images/haproxy-image.tar",
         },
         "airgap-registry:storage": {
-            s3: { regionendpoint: store.endpoint, bucket: store.bucket, region: store.region, rootdirectory },
+            s3: { regionendpoint: storeEndpointByAddress(store), bucket: store.bucket, region: store.region, rootdirectory },
         },
     };
 }
