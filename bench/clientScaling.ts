@@ -5,12 +5,11 @@
  */
 
 import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { projectRoot } from "../test/support/engine";
 import { freshLabHosts } from "../test/support/lab";
 import { devStackConfig, mustSucceed, ProjectStack, takeLabFromDevStack } from "../test/support/stack";
+import { benchMachine, BenchMachine, writeBenchReport } from "./benchReport";
 import { BenchRow, renderBenchTable, renderCpuTable, timed } from "./benchTable";
 import { cpuSplit, sampleCpu } from "./cpuUsage";
 import { stepKinds, stepSpans } from "./stepTimes";
@@ -29,7 +28,7 @@ export interface ClientScalingOptions {
 
 /** What a bench run wrote to its JSON file. */
 export interface ClientScalingReport {
-    readonly machine: { cpus: number; memoryGiB: number; node: string; platform: string };
+    readonly machine: BenchMachine;
     readonly date: string;
     /** The `--parallel` every up and destroy ran with; absent: the engine's default (4 per CPU). */
     readonly parallel?: number;
@@ -180,19 +179,13 @@ export function runClientScaling(options: ClientScalingOptions): BenchRow[] {
         });
     }
     const report: ClientScalingReport = {
-        machine: {
-            cpus: os.cpus().length,
-            memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-            node: process.version,
-            platform: `${os.platform()} ${os.release()}`,
-        },
+        machine: benchMachine(),
         date: new Date().toISOString(),
         ...(options.parallel === undefined ? {} : { parallel: options.parallel }),
         rows,
         freshUpSteps,
     };
-    fs.mkdirSync(path.dirname(options.out), { recursive: true });
-    fs.writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
+    writeBenchReport(options.out, report);
     process.stdout.write(`${renderBenchTable(rows)}\n${renderCpuTable(rows)}`);
     log(`written to ${options.out}`);
     return rows;

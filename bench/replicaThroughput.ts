@@ -5,9 +5,6 @@
  */
 
 import * as crypto from "crypto";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import type { RegistryCredential } from "../components";
 import { freshLabHosts, labObjectStore, mustRun } from "../test/support/lab";
 import {
@@ -18,6 +15,7 @@ import {
     scaleOutEndpoint,
 } from "../test/support/scaleOutStack";
 import { mustSucceed, ProjectStack, takeLabFromDevStack } from "../test/support/stack";
+import { benchMachine, BenchMachine, writeBenchReport } from "./benchReport";
 import { firstErrorLine } from "./benchTable";
 import { renderThroughputTable, requestsPerReplica, ThroughputRow, Transfer } from "./throughputTable";
 
@@ -37,7 +35,7 @@ export interface ReplicaThroughputOptions {
 
 /** What a bench run wrote to its JSON file. */
 export interface ReplicaThroughputReport {
-    readonly machine: { cpus: number; memoryGiB: number; node: string; platform: string };
+    readonly machine: BenchMachine;
     readonly date: string;
     readonly megabytes: number;
     readonly store: "ceph";
@@ -128,19 +126,13 @@ export function runReplicaThroughput(options: ReplicaThroughputOptions): Through
             log(`the bench stack could not be destroyed: pulumi destroy --stack ${stack.name} (scripts/pulumi-env.sh)`);
     }
     const report: ReplicaThroughputReport = {
-        machine: {
-            cpus: os.cpus().length,
-            memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-            node: process.version,
-            platform: `${os.platform()} ${os.release()}`,
-        },
+        machine: benchMachine(),
         date: new Date().toISOString(),
         megabytes,
         store: "ceph",
         rows,
     };
-    fs.mkdirSync(path.dirname(options.out), { recursive: true });
-    fs.writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
+    writeBenchReport(options.out, report);
     process.stdout.write(renderThroughputTable(rows));
     log(`written to ${options.out}`);
     return rows;
