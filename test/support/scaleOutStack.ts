@@ -69,7 +69,12 @@ export function scaleOutConfig(
             imageArchive: ".lab/images/haproxy-image.tar",
         },
         "airgap-registry:storage": {
-            s3: { regionendpoint: storeEndpointByAddress(store), bucket: store.bucket, region: store.region, rootdirectory },
+            s3: {
+                regionendpoint: storeEndpointByAddress(store),
+                bucket: store.bucket,
+                region: store.region,
+                rootdirectory,
+            },
         },
     };
 }
