@@ -38,7 +38,15 @@ export { ClientTrust, clientTrustDefaults } from "./trust/clientTrust";
 export type { ClientTrustArgs } from "./trust/clientTrust";
 export type { HostsEntry, OsFamily, TrustEngine } from "./trust/trustScripts";
 
-// ReplicatedRegistry and LoadBalancer (issue 16) are in ./internal until the engine has run them on the lab.
+export { ReplicatedRegistry } from "./replicatedRegistry/replicatedRegistry";
+export type { ReplicatedRegistryComponentArgs } from "./replicatedRegistry/replicatedRegistry";
+export { registryReplicaDefaults } from "./replicatedRegistry/replicatedRegistryArgs";
+export type { RegistryReplicaArgs, ReplicatedRegistryArgs } from "./replicatedRegistry/replicatedRegistryArgs";
+export { LoadBalancer, loadBalancerComponentDefaults } from "./loadBalancer/loadBalancer";
+export type { LoadBalancerComponentArgs } from "./loadBalancer/loadBalancer";
+export { loadBalancerDefaults } from "./loadBalancer/loadBalancerArgs";
+export type { LoadBalancerArgs } from "./loadBalancer/loadBalancerArgs";
+export type { LoadBalancerHealthCheck, LoadBalancerTimeouts } from "./loadBalancer/haproxyConfig";
 export type { RegistryStorageArgs, S3StorageArgs, StorageRedirectArgs } from "./registry/objectStorage";
 
 export type { SshEndpointArgs, SshHostArgs } from "./ssh/sshHost";

@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 if docker info >/dev/null 2>&1; then
   ids=$(docker ps -aq --filter label=airgap-lab=1)
-  [ -z "$ids" ] || docker rm -f $ids >/dev/null
+  [ -z "$ids" ] || docker rm -f -v $ids >/dev/null
   for net in "$LAB_NET" "$LAB_EDGE_NET"; do docker network rm "$net" >/dev/null 2>&1 || true; done
 fi
 rm -rf "$LAB_STATE/ssh"

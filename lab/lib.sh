@@ -59,7 +59,7 @@ run_host() { # container-name hostname image extra-args...
       [ "$(docker inspect -f '{{.State.Running}}' "$name")" = true ] || docker start "$name" >/dev/null
       return
     fi
-    docker rm -f "$name" >/dev/null
+    docker rm -f -v "$name" >/dev/null
   fi
   docker run -d --name "$name" --hostname "$hostname" --label airgap-lab=1 --label "airgap-lab.state=$LAB_STATE" --label "airgap-lab.key=$key_id" \
     -v "$LAB_SSH/authorized_keys:/lab/authorized_keys:ro" "$@" "$image" >/dev/null
@@ -67,8 +67,14 @@ run_host() { # container-name hostname image extra-args...
 
 # The engine hosts' container options: their own dockerd without --privileged (which fails here:
 # CAP_SYS_RESOURCE is not available).
-LAB_ENGINE_ARGS=(-e LAB_DOCKERD=1 --cap-add=ALL --cap-drop=SYS_RESOURCE --security-opt seccomp=unconfined
-  --security-opt apparmor=unconfined --tmpfs /var/lib/docker:exec -v /sys/fs/cgroup:/sys/fs/cgroup)
+lab_engine_common=(-e LAB_DOCKERD=1 --cap-add=ALL --cap-drop=SYS_RESOURCE --security-opt seccomp=unconfined
+  --security-opt apparmor=unconfined -v /sys/fs/cgroup:/sys/fs/cgroup)
+# Their nested dockerd's state on a tmpfs: gone when the host container stops.
+LAB_ENGINE_ARGS=("${lab_engine_common[@]}" --tmpfs /var/lib/docker:exec)
+# Hosts that survive a stop and start like a reboot: the nested dockerd's state on the host
+# container's own (anonymous) volume, kept until the container is removed with -v; /run a tmpfs,
+# emptied on each start as on a real host (no stale docker.pid to stop dockerd from starting).
+LAB_REBOOTABLE_ENGINE_ARGS=("${lab_engine_common[@]}" --mount type=volume,dst=/var/lib/docker --tmpfs /run:exec)
 
 # A lab host's ed25519 public key, read out of band once its entrypoint made it.
 lab_host_key() { # container

@@ -2,7 +2,8 @@
 # npm run lab:scaleout -- N - the hosts of a scaled-out registry on the lab network: exactly N
 # replica hosts airgap-lab-replica-1..N (replica-1.lab ..) and a load-balancer host airgap-lab-lb
 # (lb.lab), each the engine host image like registry.lab with its own nested dockerd, each SSH
-# key pinned in .lab/ssh/known_hosts like the other hosts; and the load balancer's image
+# key pinned in .lab/ssh/known_hosts like the other hosts, each surviving a stop and start like
+# a reboot (its dockerd's state on a volume, see LAB_REBOOTABLE_ENGINE_ARGS); and the load balancer's image
 # (lab/haproxy-image.sh: Debian's haproxy, saved to .lab/images/haproxy-image.tar). Replicas above
 # N are removed; 0 removes the replicas and the load balancer. An existing host of this lab is
 # kept. Needs the lab (npm run lab:up). The S3 store they share: lab/objectstore.sh.
@@ -18,20 +19,20 @@ hosts=()
 # Above N: removed (0: the load balancer too).
 for c in $(docker ps -a --filter label=airgap-lab.replica=1 --format '{{.Names}}'); do
   i=${c##*-}
-  [ "$i" -le "$want" ] || docker rm -f "$c" >/dev/null
+  [ "$i" -le "$want" ] || docker rm -f -v "$c" >/dev/null
 done
-[ "$want" -gt 0 ] || docker rm -f airgap-lab-lb >/dev/null 2>&1 || true
+[ "$want" -gt 0 ] || docker rm -f -v airgap-lab-lb >/dev/null 2>&1 || true
 
 if [ "$want" -gt 0 ]; then
   bash "$LAB_ROOT/lab/haproxy-image.sh"
 
   for i in $(seq 1 "$want"); do
     run_host "airgap-lab-replica-$i" "replica-$i.lab" "$LAB_HOST_IMAGE" --network "$LAB_NET" --network-alias "replica-$i.lab" \
-      --label airgap-lab.replica=1 "${LAB_ENGINE_ARGS[@]}"
+      --label airgap-lab.replica=1 "${LAB_REBOOTABLE_ENGINE_ARGS[@]}"
     hosts+=("replica-$i.lab")
   done
   run_host airgap-lab-lb lb.lab "$LAB_HOST_IMAGE" --network "$LAB_NET" --network-alias lb.lab \
-    --label airgap-lab.lb=1 "${LAB_ENGINE_ARGS[@]}"
+    --label airgap-lab.lb=1 "${LAB_REBOOTABLE_ENGINE_ARGS[@]}"
   hosts+=(lb.lab)
 fi
 lab_write_known_hosts

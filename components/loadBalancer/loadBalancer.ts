@@ -107,8 +107,8 @@ export function checkLoadBalancerComponentArgs(
  * the certificate file (chain then key, 0600, secret) and the CA file are each a {@link HostFiles} (read back on
  * refresh) in `/etc/haproxy/airgap-registry`, whose `onChange` checks the config and reloads the running haproxy in
  * place ({@link haproxyReloadScript}): a replica added or removed changes haproxy.cfg and reloads haproxy, never
- * replaces its container. haproxy runs as a container (root, the files' directory read-only, the port published
- * as itself, master-worker in the foreground) through the docker provider over `ssh://` or the engine's CLI; a new
+ * replaces its container. haproxy runs as a container (root, the files' directory read-only, on the host's
+ * network, master-worker in the foreground) through the docker provider over `ssh://` or the engine's CLI; a new
  * image ID rolls it. A readiness check (`<name>-ready`) waits until the load balancer answers 401 over TLS verified
  * with the CA on its host.
  */

@@ -9,7 +9,7 @@
  * - one replica's host stopped during pushes: pushes and pulls through the load balancer still succeed (the retries
  *   counted from docker's output and haproxy's log);
  * - the mismatched-secret negative: an upload begun on one replica and finished on the other succeeds (201), fails
- *   with BLOB_UPLOAD_INVALID once one replica's `http.secret` is changed by hand, and succeeds again after
+ *   with 404 BLOB_UPLOAD_INVALID (invalid secret) once one replica's `http.secret` is changed by hand, and succeeds again after
  *   `up --refresh` restored its config;
  * - destroy keeps the bucket's data.
  */
@@ -145,11 +145,12 @@ function haproxyRequests(): string[] {
 }
 
 /**
- * httplog's connection counts end with the retries: `actconn/feconn/beconn/srv_conn/retries`, `+N` when the request
- * was redispatched to another server after N retries. The lines with any retry.
+ * httplog's connection counts follow the 4-character termination state and end with the retries:
+ * `actconn/feconn/beconn/srv_conn/retries`, `+N` when the request was redispatched to another server after N retries,
+ * then the queues and the quoted request. The lines with any retry.
  */
 function retried(lines: string[]): string[] {
-    return lines.filter((l) => / \d+\/\d+\/\d+\/\d+\/\+?[1-9]\d* /.test(l));
+    return lines.filter((l) => / [-\w]{4} \d+\/\d+\/\d+\/\d+\/\+?[1-9]\d* \d+\/\d+ "/.test(l));
 }
 
 /**
@@ -341,7 +342,8 @@ describe(
                 requests.some((l) => l.includes("replicas/replica-1 ")),
                 "replica-1 served the requests",
             );
-            // The host back: its registry restarts with its dockerd (restart always) and answers again.
+            // The host back (started again like a rebooted host: its dockerd's state kept, see lab/scaleout.sh): its
+            // registry restarts with its dockerd (restart always) and answers again.
             execFileSync("docker", ["start", "airgap-lab-replica-2"], { stdio: "ignore" });
             run(
                 "client-a.lab",
@@ -365,7 +367,8 @@ describe(
                 `i=0; until [ "$(curl -s -o /dev/null -w '%{http_code}' --connect-to ${endpoint}:${r2} https://${endpoint}/v2/)" = 401 ]; do i=$((i+1)); [ $i -lt 60 ] || exit 1; sleep 1; done`,
             );
             const mismatched = crossReplicaUpload(r1, r2);
-            assert.equal(mismatched.status, 400, mismatched.body);
+            // distribution answers BLOB_UPLOAD_INVALID with 404 (its errcode table), the detail names the cause.
+            assert.equal(mismatched.status, 404, mismatched.body);
             assert.match(mismatched.body, /BLOB_UPLOAD_INVALID/);
             assert.match(mismatched.body, /invalid secret/);
 
