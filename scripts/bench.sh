@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# npm run bench: the client-scaling bench (bench/clientScaling.ts) on the lab, with the engine from
+# npm run bench: the client-scaling bench (bench/clientScaling.ts) and the replica-throughput bench
+# (bench/replicaThroughput.ts) on the lab, with the engine from
 # the carried-in toolchain. Not part of npm test (a smoke run of it is). Arguments go to bench/cli.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."

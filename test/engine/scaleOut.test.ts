@@ -342,6 +342,8 @@ describe(
                 requests.some((l) => l.includes("replicas/replica-1 ")),
                 "replica-1 served the requests",
             );
+            // haproxy's retries are invisible to the client; of docker's own, one in-flight layer retry is allowed.
+            assert.ok(dockerRetries <= 1, `at most one layer retried by docker push:\n${pushLog}`);
             // The host back (started again like a rebooted host: its dockerd's state kept, see lab/scaleout.sh): its
             // registry restarts with its dockerd (restart always) and answers again.
             execFileSync("docker", ["start", "airgap-lab-replica-2"], { stdio: "ignore" });
