@@ -23,6 +23,8 @@ export = async () => {
             endpoints: site.endpoints,
             caCertificate: site.caCertificate,
             caFingerprintSha256: site.caFingerprintSha256,
+            serverCertificateNotAfter: site.serverCertificateNotAfter,
+            caCertificateNotAfter: site.caCertificateNotAfter,
             credentials: site.credentials,
             dockerLogin: site.dockerLogin,
             replicaEndpoints: site.replicaEndpoints,

@@ -16,6 +16,11 @@ const option = (name: string): string | undefined => {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
 };
+const known = ["--only", "--clients", "--parallel", "--replicas", "--megabytes", "--out-dir"];
+for (let i = 0; i < args.length; i += 2) {
+    if (!known.includes(args[i]) || args[i + 1] === undefined)
+        throw new Error(`usage: npm run bench [-- ${known.map((k) => `${k} value`).join(" ")}]; got "${args[i]}"`);
+}
 const only = option("--only");
 if (only !== undefined && only !== "clients" && only !== "replicas") {
     throw new Error(`--only must be "clients" or "replicas", got "${only}"`);

@@ -74,9 +74,9 @@ export function runReplicaThroughput(options: ReplicaThroughputOptions): Through
     const store = labObjectStore("ceph");
     freshScaleOutHosts(Math.max(...options.replicas));
     const rootdirectory = `/bench-${crypto.randomBytes(4).toString("hex")}`;
-    recreateScaleOutStack(stack, store, options.replicas[0], rootdirectory);
     const rows: ThroughputRow[] = [];
     try {
+        recreateScaleOutStack(stack, store, options.replicas[0], rootdirectory);
         for (const count of options.replicas) {
             stack.setConfig("replicas", replicasConfig(count));
             log(`${count} replicas: up`);

@@ -23,7 +23,7 @@ export interface ThroughputRow {
     readonly pulls: Transfer[];
     /** Requests haproxy sent to each replica during this count's transfers (its log), by replica name. */
     readonly requestsByReplica: Record<string, number>;
-    /** Phases that failed (`push 2: <first error line>`); a failed transfer is not in `pushes`/`pulls`. */
+    /** Transfers that failed (`transfer 2: <first error line>`); a failed one is in neither `pushes` nor `pulls`. */
     readonly failures: string[];
 }
 

@@ -38,7 +38,7 @@ export { ClientTrust, clientTrustDefaults } from "./trust/clientTrust";
 export type { ClientTrustArgs } from "./trust/clientTrust";
 export type { HostsEntry, OsFamily, TrustEngine } from "./trust/trustScripts";
 
-export { ReplicatedRegistry } from "./replicatedRegistry/replicatedRegistry";
+export { ReplicatedRegistry, replicatedRegistryDefaults } from "./replicatedRegistry/replicatedRegistry";
 export type { ReplicatedRegistryComponentArgs } from "./replicatedRegistry/replicatedRegistry";
 export { registryReplicaDefaults } from "./replicatedRegistry/replicatedRegistryArgs";
 export type { RegistryReplicaArgs, ReplicatedRegistryArgs } from "./replicatedRegistry/replicatedRegistryArgs";

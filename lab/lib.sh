@@ -74,7 +74,7 @@ LAB_ENGINE_ARGS=("${lab_engine_common[@]}" --tmpfs /var/lib/docker:exec)
 # Hosts that survive a stop and start like a reboot: the nested dockerd's state on the host
 # container's own (anonymous) volume, kept until the container is removed with -v; /run a tmpfs,
 # emptied on each start as on a real host (no stale docker.pid to stop dockerd from starting).
-LAB_REBOOTABLE_ENGINE_ARGS=("${lab_engine_common[@]}" --mount type=volume,dst=/var/lib/docker --tmpfs /run:exec)
+LAB_REBOOTABLE_ENGINE_ARGS=("${lab_engine_common[@]}" --mount "type=volume,dst=/var/lib/docker" --tmpfs /run:exec)
 
 # A lab host's ed25519 public key, read out of band once its entrypoint made it.
 lab_host_key() { # container

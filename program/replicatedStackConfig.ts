@@ -12,7 +12,7 @@ import {
     ReplicatedRegistryComponentArgs,
 } from "../components/replicatedRegistry/replicatedRegistry";
 import { RegistryReplicaArgs } from "../components/replicatedRegistry/replicatedRegistryArgs";
-import { fieldPath } from "../components/validation";
+import { assertValid, fieldPath } from "../components/validation";
 import {
     InvalidStackConfigError,
     RawStackConfig,
@@ -123,8 +123,9 @@ function storageArgs(
  * Turns the raw stack config of a scaled-out site into ReplicatedRegistry arguments: key and archive paths resolved
  * against the project directory, the store's credentials from the secret keys, its CA read from `caCertPath`,
  * passwords attached to their users. Throws an InvalidStackConfigError listing every problem (the config's own and
- * the component's) when there is any, so `pulumi preview` fails before anything is registered. `readProblems` are
- * keys that could not be read at all.
+ * the component's) when there is any, or an InvalidArgumentsError for ReplicatedRegistry when only the component
+ * found problems, each named as the stack config spells it; so `pulumi preview` fails before anything is registered.
+ * `readProblems` are keys that could not be read at all.
  */
 export function toReplicatedRegistryArgs(
     raw: RawStackConfig,
@@ -174,9 +175,28 @@ export function toReplicatedRegistryArgs(
         cliEngine: raw.cliEngine,
         healthcheck: raw.healthcheck,
         verifyClients: raw.verifyClients,
+        expiryWarningDays: raw.expiryWarningDays,
     };
-    if (problems.length > 0) {
-        throw new InvalidStackConfigError([...problems, ...checkReplicatedRegistryComponentArgs(args)]);
-    }
+    // The component's problems in the stack config's terms; a CA file that could not be read is reported once.
+    const unreadableCa = problems.some((p) => p.startsWith("`storage.s3.caCertPath` cannot be read"));
+    const componentProblems = checkReplicatedRegistryComponentArgs(args)
+        .map(inStackConfigTerms)
+        .filter((p) => !(unreadableCa && p.startsWith("`storage.s3.caCertPath` is required")));
+    if (problems.length > 0) throw new InvalidStackConfigError([...problems, ...componentProblems]);
+    assertValid("ReplicatedRegistry", componentProblems);
     return args;
+}
+
+/**
+ * A problem ReplicatedRegistry found, in the stack config's terms: the store's CA is the file `storage.s3.caCertPath`
+ * (the component's `caCertPem` is read from it) and its credentials are the secret keys `s3AccessKey` and
+ * `s3SecretKey`. Pure.
+ */
+export function inStackConfigTerms(problem: string): string {
+    return problem
+        .replace(/`storage\.s3\.caCertPem`/g, "`storage.s3.caCertPath`")
+        .replace(
+            "credentials go in accesskey/secretkey as secrets",
+            "credentials go in the secret keys s3AccessKey and s3SecretKey",
+        );
 }

@@ -9,7 +9,7 @@ import { HostPreparation, hostPreparationDefaults } from "../host/hostPreparatio
 import { caId, caResourceName, CaState, caStateOf, servingCa, trustBundle, trustedCas } from "../pki/caRotation";
 import { CertificateAuthority, existingCaFields } from "../pki/certificateAuthority";
 import { RegistryCertificate } from "../pki/registryCertificate";
-import { expiryWarnings } from "../pki/expiry";
+import { warnBeforeExpiry } from "../pki/expiryWarning";
 import { registryEndpoints } from "../pki/sans";
 import { RegistryContainer, registryContainerDefaults } from "../registry/registryContainer";
 import { ImageArchiveArgs, RegistryPopulation } from "../registry/registryPopulation";
@@ -217,27 +217,12 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         this.caFingerprintSha256 = ca.fingerprintSha256;
         this.serverCertificateNotAfter = cert.notAfter;
         this.caCertificateNotAfter = ca.notAfter;
-        // Known in a preview once the certificates exist: the warning shows before it is too late.
-        const warnDays = args.expiryWarningDays ?? privateRegistryDefaults.expiryWarningDays;
-        pulumi.all([ca.notAfter, cert.notAfter]).apply(([caEnd, certEnd]) => {
-            const warnings = expiryWarnings(
-                [
-                    {
-                        what: "CA certificate",
-                        notAfter: caEnd,
-                        remedy: 'rotate the CA (`caRotation`, README "Rotating the CA") before clients stop trusting the registry',
-                    },
-                    {
-                        what: "registry's server certificate",
-                        notAfter: certEnd,
-                        remedy: "run `pulumi up` to re-issue it (it is re-issued within `certificate.earlyRenewalHours` of expiry)",
-                    },
-                ],
-                new Date(),
-                warnDays,
-            );
-            for (const w of warnings) void pulumi.log.warn(w, this);
-        });
+        warnBeforeExpiry(
+            this,
+            ca.notAfter,
+            cert.notAfter,
+            args.expiryWarningDays ?? privateRegistryDefaults.expiryWarningDays,
+        );
         this.credentials = registry.credentials;
         this.dockerLogin = pulumi.output(
             `docker login ${endpoints[0]} --username ${args.users[0].name} --password-stdin`,

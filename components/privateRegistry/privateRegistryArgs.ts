@@ -3,6 +3,7 @@
  * the stack config.
  */
 
+import { checkExpiryWarningDays } from "../pki/expiryWarning";
 import { DaemonSettings } from "../host/daemonJson";
 import { BundleManifest, filesOfKind, verifyBundle } from "../bundle/manifest";
 import {
@@ -258,16 +259,7 @@ export function checkPrivateRegistryArgs(
         problems.push(...checkCertificateAuthorityArgs("caRotation.next", withoutId(args.caRotation.next)));
     if (rotationProblems.length === 0) problems.push(...checkCaRotationOrder(args.previousCaState, caPlan(args)));
     problems.push(...checkCertificateSettings("certificate", args.certificate ?? {}));
-    if (
-        args.expiryWarningDays !== undefined &&
-        (typeof args.expiryWarningDays !== "number" ||
-            !Number.isInteger(args.expiryWarningDays) ||
-            args.expiryWarningDays < 0)
-    ) {
-        problems.push(
-            `\`expiryWarningDays\` must be a whole number of days (0 or more), got ${JSON.stringify(args.expiryWarningDays)}`,
-        );
-    }
+    problems.push(...checkExpiryWarningDays(args.expiryWarningDays));
     if (args.registryImageArchive !== undefined)
         problems.push(...checkFileExists("registryImageArchive", args.registryImageArchive));
     if (args.bundlePath !== undefined) {

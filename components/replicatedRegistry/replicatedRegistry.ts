@@ -1,6 +1,6 @@
 /**
  * ReplicatedRegistry: N registry replicas on the site's S3 object store behind a load balancer, trusted by the
- * site's clients (issue 16). Not wired into the project's program or stack config.
+ * site's clients (issue 16). The project's program builds it when the stack config sets `replicas`.
  */
 
 import * as pulumi from "@pulumi/pulumi";
@@ -10,6 +10,7 @@ import { LoadBalancer, loadBalancerComponentDefaults } from "../loadBalancer/loa
 import { LoadBalancerArgs, loadBalancerDefaults } from "../loadBalancer/loadBalancerArgs";
 import { caId, caResourceName, SiteCaArgs } from "../pki/caRotation";
 import { CertificateAuthority, checkCertificateAuthorityArgs, existingCaFields } from "../pki/certificateAuthority";
+import { checkExpiryWarningDays, warnBeforeExpiry } from "../pki/expiryWarning";
 import { KeySpec } from "../pki/keyAlgorithm";
 import { checkCertificateSettings, RegistryCertificate } from "../pki/registryCertificate";
 import { registryEndpoints } from "../pki/sans";
@@ -34,6 +35,11 @@ import {
     RegistryReplicaArgs,
     ReplicatedRegistryArgs,
 } from "./replicatedRegistryArgs";
+
+/** Defaults of {@link ReplicatedRegistryComponentArgs} not set by its parts. */
+export const replicatedRegistryDefaults = {
+    expiryWarningDays: 30,
+} as const;
 
 /** Arguments of {@link ReplicatedRegistry}: the replicas, storage and load balancer, and the site's users, PKI, clients. */
 export interface ReplicatedRegistryComponentArgs extends ReplicatedRegistryArgs {
@@ -85,6 +91,11 @@ export interface ReplicatedRegistryComponentArgs extends ReplicatedRegistryArgs 
     readonly healthcheck?: boolean;
     /** Check from each client that the load balancer answers 401 over verified TLS. Default `true`. */
     readonly verifyClients?: boolean;
+    /**
+     * Warn (a diagnostic in every preview and up, not an error) when the CA or the server certificate expires within
+     * this many days. Default `30`.
+     */
+    readonly expiryWarningDays?: number;
 }
 
 /**
@@ -98,6 +109,7 @@ export function checkReplicatedRegistryComponentArgs(args: ReplicatedRegistryCom
     const problems: string[] = [];
     const image = siteRegistryImage(args);
     problems.push(...image.problems);
+    problems.push(...checkExpiryWarningDays(args.expiryWarningDays));
     const replicas: readonly RegistryReplicaArgs[] = Array.isArray(args.replicas)
         ? args.replicas.map((r: RegistryReplicaArgs): RegistryReplicaArgs =>
               r !== null && typeof r === "object" ? siteHost(r, args) : r,
@@ -165,6 +177,10 @@ export function checkReplicatedRegistryComponentArgs(args: ReplicatedRegistryCom
  * Every Arg is validated before anything is registered (errors name the field).
  */
 export class ReplicatedRegistry extends pulumi.ComponentResource {
+    /** When the server certificate expires (RFC 3339); a warning shows `expiryWarningDays` before. */
+    public readonly serverCertificateNotAfter: pulumi.Output<string>;
+    /** When the CA certificate expires (RFC 3339). */
+    public readonly caCertificateNotAfter: pulumi.Output<string>;
     /** Primary endpoint, the load balancer's `name:port`. */
     public readonly endpoint: pulumi.Output<string>;
     /** Every endpoint of the load balancer (its names, then its IPs, at its port). */
@@ -311,6 +327,15 @@ export class ReplicatedRegistry extends pulumi.ComponentResource {
         this.endpoints = pulumi.output(endpoints);
         this.caCertificate = ca.certPem;
         this.caFingerprintSha256 = ca.fingerprintSha256;
+        this.serverCertificateNotAfter = cert.notAfter;
+        this.caCertificateNotAfter = ca.notAfter;
+        warnBeforeExpiry(
+            this,
+            ca.notAfter,
+            cert.notAfter,
+            args.expiryWarningDays ?? replicatedRegistryDefaults.expiryWarningDays,
+            "CA rotation is not supported with `replicas` yet: every client must be given a new CA before this one expires",
+        );
         this.credentials = pulumi.secret(
             pulumi
                 .all(shared.map((c) => pulumi.all([c.username, c.password])))
@@ -339,6 +364,8 @@ export class ReplicatedRegistry extends pulumi.ComponentResource {
             endpoints: this.endpoints,
             caCertificate: this.caCertificate,
             caFingerprintSha256: this.caFingerprintSha256,
+            serverCertificateNotAfter: this.serverCertificateNotAfter,
+            caCertificateNotAfter: this.caCertificateNotAfter,
             credentials: this.credentials,
             dockerLogin: this.dockerLogin,
             replicaEndpoints: this.replicaEndpoints,

@@ -1,7 +1,7 @@
 /**
  * The Args of a replicated registry (N replicas on the site's S3 object store behind a load balancer), their
- * validation with paths as a stack config would name them, and the load balancer's config input they give. Not
- * wired into a component yet (issue 16).
+ * validation with paths as a stack config would name them, and the load balancer's config input they give
+ * (ReplicatedRegistry's own Args build on them).
  */
 
 import { HaproxyConfigInput } from "../loadBalancer/haproxyConfig";

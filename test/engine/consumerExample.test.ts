@@ -63,6 +63,7 @@ const rootExports = [
     "registryReplicaDefaults",
     "registryVersionFromImage",
     "registryVersions",
+    "replicatedRegistryDefaults",
 ];
 
 let cfg: string;

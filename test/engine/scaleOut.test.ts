@@ -24,6 +24,7 @@ import type { RegistryCredential } from "../../components";
 import { projectRoot } from "../support/engine";
 import { freshLabHosts, labObjectStore, mustRun, onHost, type LabObjectStore } from "../support/lab";
 import { blobDataKey, s3Get } from "../support/labS3";
+import { dockerPushRetries, haproxyRetried } from "../support/logCounts";
 import {
     freshScaleOutHosts,
     loginThroughLoadBalancer,
@@ -137,21 +138,20 @@ function pullOnClientB(ref: string): string {
     return run("client-b.lab", `docker image inspect --format '{{index .RepoDigests 0}}' ${ref}`).trim();
 }
 
-/** haproxy's request log on the load balancer host (httplog lines of the `registry` frontend). */
-function haproxyRequests(): string[] {
-    return run("lb.lab", "docker logs airgap-registry-lb 2>&1")
-        .split("\n")
-        .filter((l) => / registry~? replicas\//.test(l));
+/** haproxy's log on the load balancer host: its requests, server state changes and warnings, in order. */
+function haproxyLog(): string[] {
+    return run("lb.lab", "docker logs airgap-registry-lb 2>&1").split("\n");
 }
 
-/**
- * httplog's connection counts follow the 4-character termination state and end with the retries:
- * `actconn/feconn/beconn/srv_conn/retries`, `+N` when the request was redispatched to another server after N retries,
- * then the queues and the quoted request. The lines with any retry.
- */
-function retried(lines: string[]): string[] {
-    return lines.filter((l) => / [-\w]{4} \d+\/\d+\/\d+\/\d+\/\+?[1-9]\d* \d+\/\d+ "/.test(l));
-}
+/** The httplog lines of the `registry` frontend among `lines`. */
+const requestsIn = (lines: readonly string[]) => lines.filter((l) => / registry~? replicas\//.test(l));
+
+/** haproxy's request log on the load balancer host. */
+const haproxyRequests = () => requestsIn(haproxyLog());
+
+/** haproxy's container on the load balancer host: its ID and when it started (a restart or re-creation changes it). */
+const haproxyContainer = () =>
+    run("lb.lab", "docker inspect --format '{{.Id}} {{.State.StartedAt}}' airgap-registry-lb").trim();
 
 /**
  * An upload begun on replica `from` (POST) and finished on replica `to` (PUT of the whole blob to the Location
@@ -267,6 +267,7 @@ describe(
 
         it("a third replica: the preview shows its resources and haproxy's config, the up does exactly that; it serves the same data", () => {
             stack.setConfig("replicas", replicasConfig(3));
+            const haproxyBefore = haproxyContainer();
             const preview = mustSucceed(stack.preview(), "preview adding replica-3");
             assertOnlyReplica3AndLbConfig(preview.changes, "create");
             const up = mustSucceed(stack.up(), "up adding replica-3");
@@ -282,7 +283,11 @@ describe(
                 served.some((l) => l.includes("replicas/replica-3 ")),
                 served.join("\n"),
             );
-            assert.equal(run("lb.lab", "docker inspect --format '{{.RestartCount}}' airgap-registry-lb").trim(), "0");
+            assert.equal(
+                haproxyContainer(),
+                haproxyBefore,
+                "haproxy reloaded in place: the same container, not restarted",
+            );
         });
 
         it("replica-3 removed: the preview shows its resources and haproxy's config; nothing stored is lost", () => {
@@ -317,36 +322,44 @@ describe(
                     `nohup sh -c '${tags.map((tag) => `docker push ${tag}`).join(" && ")}; echo "exit=$?"' > /tmp/scale/push.log 2>&1 &`,
                 ].join("\n"),
             );
-            const requestsBefore = haproxyRequests().length;
             execFileSync("sleep", ["1"]);
+            const logBefore = haproxyLog().length;
             execFileSync("docker", ["stop", "-t", "1", "airgap-lab-replica-2"], { stdio: "ignore" });
-            const pushLog = run(
-                "client-a.lab",
-                "i=0; until grep -q '^exit=' /tmp/scale/push.log; do i=$((i+1)); [ $i -lt 600 ] || exit 1; sleep 1; done; cat /tmp/scale/push.log",
-            );
-            assert.match(pushLog, /^exit=0$/m, `every push succeeded:\n${pushLog}`);
-            const digests = [...pushLog.matchAll(/digest: (sha256:[0-9a-f]{64})/g)].map((m) => m[1]);
-            assert.equal(digests.length, 3, pushLog);
-            // Pulls through the load balancer with replica-2 still down.
-            digests.forEach((d, i) => assert.equal(pullOnClientB(tags[i]), `${endpoint}/scale/random@${d}`));
-            const requests = haproxyRequests().slice(requestsBefore);
-            const retries = retried(requests);
-            const dockerRetries = pushLog.split("\n").filter((l) => /Retrying in/.test(l)).length;
-            t.diagnostic(
-                `replica-2 stopped: ${requests.length} requests through haproxy, ${retries.length} retried by haproxy, ${dockerRetries} layer retries by docker push`,
-            );
-            console.log(
-                `# replica-2 stopped mid-push: ${requests.length} requests, ${retries.length} retried by haproxy, ${dockerRetries} retried by docker`,
-            );
-            assert.ok(
-                requests.some((l) => l.includes("replicas/replica-1 ")),
-                "replica-1 served the requests",
-            );
-            // haproxy's retries are invisible to the client; of docker's own, one in-flight layer retry is allowed.
-            assert.ok(dockerRetries <= 1, `at most one layer retried by docker push:\n${pushLog}`);
-            // The host back (started again like a rebooted host: its dockerd's state kept, see lab/scaleout.sh): its
-            // registry restarts with its dockerd (restart always) and answers again.
-            execFileSync("docker", ["start", "airgap-lab-replica-2"], { stdio: "ignore" });
+            try {
+                // The pushes were still running when the host went down.
+                assert.doesNotMatch(run("client-a.lab", "cat /tmp/scale/push.log"), /^exit=/m, "pushes in flight");
+                const pushLog = run(
+                    "client-a.lab",
+                    "i=0; until grep -q '^exit=' /tmp/scale/push.log; do i=$((i+1)); [ $i -lt 600 ] || exit 1; sleep 1; done; cat /tmp/scale/push.log",
+                );
+                assert.match(pushLog, /^exit=0$/m, `every push succeeded:\n${pushLog}`);
+                const digests = [...pushLog.matchAll(/digest: (sha256:[0-9a-f]{64})/g)].map((m) => m[1]);
+                assert.equal(digests.length, 3, pushLog);
+                // Pulls through the load balancer with replica-2 still down.
+                digests.forEach((d, i) => assert.equal(pullOnClientB(tags[i]), `${endpoint}/scale/random@${d}`));
+                const since = haproxyLog().slice(logBefore);
+                // haproxy's health check took replica-2 out.
+                assert.ok(
+                    since.some((l) => /Server replicas\/replica-2 is DOWN/.test(l)),
+                    `haproxy marked replica-2 DOWN:\n${since.filter((l) => !requestsIn([l]).length).join("\n")}`,
+                );
+                const requests = requestsIn(since);
+                const retries = haproxyRetried(requests);
+                const dockerRetries = dockerPushRetries(pushLog);
+                const summary = `after replica-2 stopped: ${requests.length} requests through haproxy (the rest of the pushes and the pulls), ${retries.length} of them retried by haproxy, ${dockerRetries} layer retries by docker push`;
+                t.diagnostic(summary);
+                console.log(`# ${summary}`);
+                assert.ok(
+                    requests.some((l) => l.includes("replicas/replica-1 ")),
+                    "replica-1 served the requests",
+                );
+                // haproxy's retries are invisible to the client; of docker's own, one in-flight layer retry is allowed.
+                assert.ok(dockerRetries <= 1, `at most one layer retried by docker push:\n${pushLog}`);
+            } finally {
+                // The host back (started again like a rebooted host: its dockerd's state kept, see lab/scaleout.sh).
+                execFileSync("docker", ["start", "airgap-lab-replica-2"], { stdio: "ignore" });
+            }
+            // Its registry restarts with its dockerd (restart always) and answers again.
             run(
                 "client-a.lab",
                 `i=0; until [ "$(curl -s -o /dev/null -w '%{http_code}' --connect-to ${endpoint}:replica-2.lab:5000 https://${endpoint}/v2/)" = 401 ]; do i=$((i+1)); [ $i -lt 90 ] || exit 1; sleep 1; done`,

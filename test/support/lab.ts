@@ -61,7 +61,7 @@ export function mustRun(sshConfig: string, host: string, command: string, stdin 
  * Returns the ssh config path.
  */
 export function freshLabHosts(...names: string[]): string {
-    spawnSync("docker", ["rm", "-f", ...names.map((n) => `airgap-lab-${n}`)], { stdio: "ignore" });
+    spawnSync("docker", ["rm", "-f", "-v", ...names.map((n) => `airgap-lab-${n}`)], { stdio: "ignore" });
     return labUp();
 }
 

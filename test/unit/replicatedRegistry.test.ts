@@ -218,7 +218,9 @@ describe("ReplicatedRegistry with 2 replicas", () => {
         assert.equal(c.user, "0");
         assert.deepEqual(c.entrypoints, ["haproxy"]);
         assert.deepEqual(c.command, ["-W", "-db", "-f", "/etc/haproxy/airgap-registry/haproxy.cfg"]);
-        assert.deepEqual(c.ports, [{ internal: 5000, external: 5000 }]);
+        // On the host's network: haproxy binds the load balancer's port there itself, nothing is published.
+        assert.equal(c.networkMode, "host");
+        assert.equal(c.ports, undefined);
         assert.deepEqual(c.volumes, [
             { hostPath: "/etc/haproxy/airgap-registry", containerPath: "/etc/haproxy/airgap-registry", readOnly: true },
         ]);
@@ -244,6 +246,64 @@ describe("ReplicatedRegistry with 2 replicas", () => {
         assert.doesNotMatch(text, /10\.0\.0\.1[12]/, "clients are not pointed at a replica");
         const hosts = byName(all, "rt-trust-client-a-hosts");
         assert.match(contentOf(hosts) ?? JSON.stringify(hosts.inputs), /10\.0\.0\.10\s+registry\.site/);
+    });
+});
+
+describe("ReplicatedRegistry: certificate expiry", () => {
+    it("outputs both certificates' ends and warns (not fails) within expiryWarningDays of the server certificate's", async () => {
+        const mockNotAfter = "2027-11-23T00:00:00Z"; // what the mocks give every certificate
+        const daysLeft = Math.floor((Date.parse(mockNotAfter) - Date.now()) / 86_400_000);
+        const run = async (expiryWarningDays: number) => {
+            const warned: string[] = [];
+            const log = pulumi.log as unknown as { warn: (message: string) => Promise<void> };
+            const original = log.warn;
+            log.warn = (message: string) => {
+                warned.push(message);
+                return Promise.resolve();
+            };
+            try {
+                resetRecorded();
+                const site = new ReplicatedRegistry(
+                    `rx-${expiryWarningDays}`,
+                    args(["a", "b"], { expiryWarningDays }),
+                    {
+                        parent: recordingRoot(`rr-expiry-${expiryWarningDays}`),
+                    },
+                );
+                await settle();
+                return {
+                    warned,
+                    certEnd: await valueOf(site.serverCertificateNotAfter),
+                    caEnd: await valueOf(site.caCertificateNotAfter),
+                };
+            } finally {
+                log.warn = original;
+            }
+        };
+        // The mocks' CA ends sooner than their server certificate: each warning is checked on its own.
+        const serverWarnings = (w: string[]) => w.filter((m) => m.includes("server certificate"));
+        const none = await run(0);
+        assert.deepEqual(none.warned, [], "0 days: neither expires within it, no warning");
+        assert.equal(none.certEnd, mockNotAfter);
+        assert.match(none.caEnd, /^\d{4}-\d{2}-\d{2}T/);
+        assert.deepEqual(serverWarnings((await run(daysLeft - 1)).warned), [], "negative twin: outside the window");
+        const inside = (await run(daysLeft + 1)).warned;
+        assert.equal(serverWarnings(inside).length, 1, inside.join("\n"));
+        assert.match(
+            serverWarnings(inside)[0],
+            new RegExp(`^the registry's server certificate expires on ${mockNotAfter} \\(in ${daysLeft} days?\\)`),
+        );
+        assert.match(
+            inside.find((w) => w.includes("CA certificate")) ?? "",
+            /^the CA certificate expires on .*: CA rotation is not supported with `replicas` yet/,
+        );
+    });
+
+    it("a bad expiryWarningDays fails naming it, before anything registers", () => {
+        assert.throws(
+            () => new ReplicatedRegistry("rx-bad", args(["a", "b"], { expiryWarningDays: -1 })),
+            /`expiryWarningDays` must be a whole number of days \(0 or more\), got -1/,
+        );
     });
 });
 
@@ -483,7 +543,8 @@ describe("LoadBalancer: the cli runtime", () => {
         );
         const create = byName(all, "lbc-container").inputs.create as string;
         assert.match(create, /podman run -d --name 'airgap-registry-lb' --restart always --user 0/);
-        assert.match(create, /-p 443:443/);
+        assert.match(create, /--network host/);
+        assert.doesNotMatch(create, /-p \d/, "nothing published: haproxy binds 443 on the host's network");
         assert.match(
             create,
             /--entrypoint 'haproxy' \\\n {2}'airgap-registry\/haproxy:2\.6' \\\n {2}'-W' \\\n {2}'-db'/,

@@ -7,7 +7,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks } from "../support/mocks";
 import { existingFile, knownHostsFile, pemFixtures } from "../support/fixtures";
-import { checkReplicatedRegistryComponentArgs } from "../../components/internal";
+import { checkReplicatedRegistryComponentArgs, InvalidArgumentsError } from "../../components/internal";
 import { isReplicatedConfig, toReplicatedRegistryArgs } from "../../program/replicatedStackConfig";
 import { InvalidStackConfigError, RawStackConfig, toPrivateRegistryArgs } from "../../program/stackConfig";
 
@@ -40,6 +40,25 @@ function configError(f: () => unknown): string {
         f();
     } catch (err) {
         assert.ok(err instanceof InvalidStackConfigError, `expected InvalidStackConfigError, got ${String(err)}`);
+        return err.message;
+    }
+    assert.fail("no error");
+}
+
+/**
+ * The message `f` refuses the config with: an InvalidStackConfigError (the config's own problems, with the
+ * component's) or an InvalidArgumentsError for ReplicatedRegistry (the component's alone); fails on anything else.
+ */
+function refusal(f: () => unknown): string {
+    try {
+        f();
+    } catch (err) {
+        if (err instanceof InvalidStackConfigError) {
+            assert.match(err.message, /^invalid stack config \(namespace airgap-registry\):\n {2}- /);
+            return err.message;
+        }
+        assert.ok(err instanceof InvalidArgumentsError, `expected a config refusal, got ${String(err)}`);
+        assert.match(err.message, /^invalid arguments for ReplicatedRegistry:\n {2}- /);
         return err.message;
     }
     assert.fail("no error");
@@ -138,23 +157,49 @@ describe("the stack config of a scaled-out site", () => {
     ];
     for (const [what, change, expected] of bad) {
         it(`refused before anything registers, naming the key: ${what}`, () => {
-            // The config's own problems throw here (with the component's); the component's alone throw from
-            // ReplicatedRegistry's constructor, which checks exactly these problems.
-            let message: string;
-            try {
-                const args = toReplicatedRegistryArgs(change(raw()), projectDir);
-                message = checkReplicatedRegistryComponentArgs(args).join("\n");
-            } catch (err) {
-                assert.ok(
-                    err instanceof InvalidStackConfigError,
-                    `expected InvalidStackConfigError, got ${String(err)}`,
-                );
-                assert.match(err.message, /^invalid stack config \(namespace airgap-registry\):\n {2}- /);
-                message = err.message;
-            }
-            assert.match(message, expected);
+            // The config's own problems throw an InvalidStackConfigError (with the component's); the component's
+            // alone an InvalidArgumentsError for ReplicatedRegistry, as its constructor would.
+            assert.match(
+                refusal(() => toReplicatedRegistryArgs(change(raw()), projectDir)),
+                expected,
+            );
         });
     }
+
+    it("the component's problems name the stack config's keys: the CA file, the secret credentials", () => {
+        const https = (s3: Record<string, unknown>) => (c: RawStackConfig) => ({
+            ...c,
+            storage: { s3: { regionendpoint: "https://rgw.lab:7443", bucket: "registry", ...s3 } },
+        });
+        const noCa = refusal(() => toReplicatedRegistryArgs(https({})(raw()), projectDir));
+        assert.match(noCa, /`storage\.s3\.caCertPath` is required when `storage\.s3\.regionendpoint` is https/);
+        assert.doesNotMatch(noCa, /caCertPem/, "the component's own name for it is not a stack config key");
+        // A CA file that cannot be read is reported once, not also as missing.
+        const unreadable = refusal(() =>
+            toReplicatedRegistryArgs(https({ caCertPath: "nope.pem" })(raw()), projectDir),
+        );
+        assert.deepEqual(unreadable.split("\n").filter((l) => l.startsWith("  - ")).length, 1, unreadable);
+        assert.match(unreadable, /`storage\.s3\.caCertPath` cannot be read/);
+        const userInfo = refusal(() =>
+            toReplicatedRegistryArgs(
+                { ...raw(), storage: { s3: { regionendpoint: "http://ak:sk@rgw.lab:7480", bucket: "registry" } } },
+                projectDir,
+            ),
+        );
+        assert.match(
+            userInfo,
+            /must not carry user info \(credentials go in the secret keys s3AccessKey and s3SecretKey\)/,
+        );
+        // Twin: the component itself names its own Args.
+        const args = toReplicatedRegistryArgs(raw(), projectDir);
+        assert.match(
+            checkReplicatedRegistryComponentArgs({
+                ...args,
+                storage: { s3: { ...args.storage!.s3!, regionendpoint: "https://rgw.lab:7443" } },
+            }).join("\n"),
+            /`storage\.s3\.caCertPem` is required/,
+        );
+    });
 
     it("the scale-out keys on a single-host site are refused, naming each", () => {
         const single = { ...raw(), replicas: undefined, host: { address: "10.0.0.2", names: ["r.lab"] } };
