@@ -7,6 +7,7 @@
 # Built once; delete the tarball to rebuild.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+trap 'echo "lab: ERROR: lab/haproxy-image.sh line $LINENO: $BASH_COMMAND failed" >&2' ERR
 out="$LAB_STATE/images/haproxy-image.tar"
 mkdir -p "$LAB_STATE/images"
 [ -s "$out" ] && { lab_say "$out exists"; exit 0; }
@@ -22,7 +23,8 @@ r="$work/haproxy"
 mkdir -p "$r/usr/sbin" "$r/etc/haproxy" "$r/run/haproxy" "$r/tmp" "$r/var/lib/haproxy"
 cp /usr/sbin/haproxy "$r/usr/sbin/"
 for lib in $(ldd /usr/sbin/haproxy | grep -o '/[^ ]*'); do mkdir -p "$r$(dirname "$lib")"; cp -L "$lib" "$r$lib"; done
-version=$(/usr/sbin/haproxy -v | head -1 | awk '{print $3}')
+# awk reads all of it: `| head -1` may close the pipe while haproxy still writes (SIGPIPE, then pipefail exits).
+version=$(/usr/sbin/haproxy -v | awk 'NR == 1 { print $3 }')
 import_dir "$r" "$LAB_HAPROXY_IMAGE" '["/usr/sbin/haproxy","-db","-f"]' '["/etc/haproxy/haproxy.cfg"]' "$out.tmp" \
   "LABEL airgap-lab.haproxy-version=$version"
 mv -f "$out.tmp" "$out"

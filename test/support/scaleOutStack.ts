@@ -4,7 +4,7 @@
  * balancer.
  */
 
-import { execFileSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as path from "path";
 import type { RegistryCredential } from "../../components";
 import { projectRoot } from "./engine";
@@ -16,10 +16,20 @@ export const scaleOutEndpoint = "lb.lab:5443";
 
 /** Exactly `count` replica hosts and the load-balancer host, all fresh (none kept from an earlier run); 0 removes them. */
 export function freshScaleOutHosts(count: number): void {
-    for (const n of count === 0 ? [0] : [0, count])
-        execFileSync("bash", [path.join(projectRoot, "lab", "scaleout.sh"), String(n)], {
-            stdio: ["ignore", "ignore", "inherit"],
+    for (const n of count === 0 ? [0] : [0, count]) {
+        const r = spawnSync("bash", [path.join(projectRoot, "lab", "scaleout.sh"), String(n)], {
+            encoding: "utf8",
+            stdio: ["ignore", "ignore", "pipe"],
+            timeout: 900_000,
         });
+        process.stderr.write(r.stderr ?? "");
+        // Its own words in the error: a hook's failure is all a CI log may show of it.
+        if (r.error !== undefined || r.status !== 0) {
+            const how = r.error?.message ?? (r.signal !== null ? `killed by ${r.signal}` : `exit ${r.status}`);
+            const tail = (r.stderr ?? "").trim().split("\n").slice(-20).join("\n");
+            throw new Error(`lab/scaleout.sh ${n} failed (${how}):\n${tail}`);
+        }
+    }
 }
 
 /** The `replicas` config value for replica-1..`count` of the lab. */
