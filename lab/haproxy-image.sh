@@ -7,7 +7,6 @@
 # Built once; delete the tarball to rebuild.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-trap 'echo "lab: ERROR: lab/haproxy-image.sh line $LINENO: $BASH_COMMAND failed" >&2' ERR
 out="$LAB_STATE/images/haproxy-image.tar"
 mkdir -p "$LAB_STATE/images"
 [ -s "$out" ] && { lab_say "$out exists"; exit 0; }

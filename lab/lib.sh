@@ -25,6 +25,8 @@ LAB_HOSTS=(
 
 lab_say() { echo "lab: $*" >&2; }
 lab_fail() { echo "lab: ERROR: $*" >&2; exit 1; }
+# Every lab script runs under set -e, which exits on a failing command without a word: this names it.
+trap 'echo "lab: ERROR: lab/${0##*/} line $LINENO: $BASH_COMMAND failed" >&2' ERR
 
 # A tiny image from a directory: files copied in, imported with its entrypoint, saved.
 import_dir() { # dir image entrypoint-json cmd-json out.tar [extra docker import --change...]

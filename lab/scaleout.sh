@@ -9,8 +9,6 @@
 # kept. Needs the lab (npm run lab:up). The S3 store they share: lab/objectstore.sh.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-# A failing command says which (set -e alone exits without a word).
-trap 'echo "lab: ERROR: lab/scaleout.sh line $LINENO: $BASH_COMMAND failed" >&2' ERR
 want=${1:-}
 if ! [[ "$want" =~ ^[0-9]+$ ]] || [ "$want" -gt 9 ]; then lab_fail "usage: lab/scaleout.sh N (0-9 replica hosts)"; fi
 docker container inspect airgap-lab-bastion >/dev/null 2>&1 || lab_fail "the lab is not up: npm run lab:up"

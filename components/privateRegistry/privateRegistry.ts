@@ -21,7 +21,6 @@ import {
     caPlan,
     checkPrivateRegistryArgs,
     PrivateRegistryArgs,
-    privateRegistryDefaults,
     siteHost,
     siteRegistryImage,
     withoutId,
@@ -217,12 +216,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         this.caFingerprintSha256 = ca.fingerprintSha256;
         this.serverCertificateNotAfter = cert.notAfter;
         this.caCertificateNotAfter = ca.notAfter;
-        warnBeforeExpiry(
-            this,
-            ca.notAfter,
-            cert.notAfter,
-            args.expiryWarningDays ?? privateRegistryDefaults.expiryWarningDays,
-        );
+        warnBeforeExpiry(this, ca.notAfter, cert.notAfter, args.expiryWarningDays);
         this.credentials = registry.credentials;
         this.dockerLogin = pulumi.output(
             `docker login ${endpoints[0]} --username ${args.users[0].name} --password-stdin`,

@@ -3,7 +3,7 @@
  * the stack config.
  */
 
-import { checkExpiryWarningDays } from "../pki/expiryWarning";
+import { checkExpiryWarningDays, defaultExpiryWarningDays } from "../pki/expiryWarning";
 import { DaemonSettings } from "../host/daemonJson";
 import { BundleManifest, filesOfKind, verifyBundle } from "../bundle/manifest";
 import {
@@ -37,7 +37,7 @@ import {
 
 /** Defaults of {@link PrivateRegistryArgs} of its own (the parts' defaults are the parts'). */
 export const privateRegistryDefaults = {
-    expiryWarningDays: 30,
+    expiryWarningDays: defaultExpiryWarningDays,
 } as const;
 
 /** The registry host: how to reach it and the names clients reach the registry by. */

@@ -10,7 +10,7 @@ import { LoadBalancer, loadBalancerComponentDefaults } from "../loadBalancer/loa
 import { LoadBalancerArgs, loadBalancerDefaults } from "../loadBalancer/loadBalancerArgs";
 import { caId, caResourceName, SiteCaArgs } from "../pki/caRotation";
 import { CertificateAuthority, checkCertificateAuthorityArgs, existingCaFields } from "../pki/certificateAuthority";
-import { checkExpiryWarningDays, warnBeforeExpiry } from "../pki/expiryWarning";
+import { checkExpiryWarningDays, defaultExpiryWarningDays, warnBeforeExpiry } from "../pki/expiryWarning";
 import { KeySpec } from "../pki/keyAlgorithm";
 import { checkCertificateSettings, RegistryCertificate } from "../pki/registryCertificate";
 import { registryEndpoints } from "../pki/sans";
@@ -38,7 +38,7 @@ import {
 
 /** Defaults of {@link ReplicatedRegistryComponentArgs} not set by its parts. */
 export const replicatedRegistryDefaults = {
-    expiryWarningDays: 30,
+    expiryWarningDays: defaultExpiryWarningDays,
 } as const;
 
 /** Arguments of {@link ReplicatedRegistry}: the replicas, storage and load balancer, and the site's users, PKI, clients. */
@@ -333,7 +333,7 @@ export class ReplicatedRegistry extends pulumi.ComponentResource {
             this,
             ca.notAfter,
             cert.notAfter,
-            args.expiryWarningDays ?? replicatedRegistryDefaults.expiryWarningDays,
+            args.expiryWarningDays,
             "CA rotation is not supported with `replicas` yet: every client must be given a new CA before this one expires",
         );
         this.credentials = pulumi.secret(

@@ -35,6 +35,9 @@ function unwrapSecrets(value: unknown, path: string, found: string[]): unknown {
     return value;
 }
 
+/** The end of every certificate the mock provider signs (`validityEndTime`). */
+export const mockCertificateNotAfter = "2027-11-23T00:00:00Z";
+
 /** Values the mocks hand out for generated secrets; tests search command texts for them. */
 export const mockSecrets = {
     password: (name: string) => `SECRET-password-${name}`,
@@ -75,7 +78,7 @@ export function installMocks(): void {
                     case "tls:index/selfSignedCert:SelfSignedCert":
                     case "tls:index/locallySignedCert:LocallySignedCert":
                         state.certPem = caCert;
-                        state.validityEndTime = "2027-11-23T00:00:00Z";
+                        state.validityEndTime = mockCertificateNotAfter;
                         break;
                     case "tls:index/certRequest:CertRequest":
                         state.certRequestPem = "CSR";
@@ -142,6 +145,28 @@ export async function settle(timeoutMs = 10_000): Promise<RecordedResource[]> {
     }
     await new Promise((r) => setTimeout(r, 20));
     return [...recorded];
+}
+
+/**
+ * Runs `program` (after forgetting what was recorded) and lets its resources settle: what it returned, and the
+ * messages `pulumi.log.warn` was given meanwhile.
+ */
+export async function warningsDuring<T>(program: () => T): Promise<{ result: T; warned: string[] }> {
+    const warned: string[] = [];
+    const log = pulumi.log as unknown as { warn: (message: string) => Promise<void> };
+    const original = log.warn;
+    log.warn = (message: string) => {
+        warned.push(message);
+        return Promise.resolve();
+    };
+    try {
+        resetRecorded();
+        const result = program();
+        await settle();
+        return { result, warned };
+    } finally {
+        log.warn = original;
+    }
 }
 
 /** The value of an Output, for assertions. */

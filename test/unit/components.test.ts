@@ -2,7 +2,6 @@
 
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import {
     installMocks,
@@ -12,6 +11,8 @@ import {
     valueOf,
     mockSecrets,
     RecordedResource,
+    mockCertificateNotAfter,
+    warningsDuring,
 } from "../support/mocks";
 import { existingFile, fixtureHostKey, pemFixtures, knownHostsFile } from "../support/fixtures";
 import {
@@ -473,27 +474,17 @@ describe("PrivateRegistry", () => {
         );
     });
     it("warns (not fails) when the server certificate is within expiryWarningDays of its end", async () => {
-        const mockNotAfter = "2027-11-23T00:00:00Z"; // what the mocks give every certificate
+        const mockNotAfter = mockCertificateNotAfter;
         const daysLeft = Math.floor((Date.parse(mockNotAfter) - Date.now()) / 86_400_000);
-        const warningsWith = async (expiryWarningDays: number) => {
-            const warned: string[] = [];
-            const log = pulumi.log as unknown as { warn: (message: string) => Promise<void> };
-            const original = log.warn;
-            log.warn = (message: string) => {
-                warned.push(message);
-                return Promise.resolve();
-            };
-            try {
-                resetRecorded();
-                new PrivateRegistry(`exp-${expiryWarningDays}`, registryArgs({ expiryWarningDays }), {
-                    parent: recordingRoot(`pr-expiry-${expiryWarningDays}`),
-                });
-                await settle();
-            } finally {
-                log.warn = original;
-            }
-            return warned.filter((w) => w.includes("server certificate"));
-        };
+        const warningsWith = async (expiryWarningDays: number) =>
+            (
+                await warningsDuring(
+                    () =>
+                        new PrivateRegistry(`exp-${expiryWarningDays}`, registryArgs({ expiryWarningDays }), {
+                            parent: recordingRoot(`pr-expiry-${expiryWarningDays}`),
+                        }),
+                )
+            ).warned.filter((w) => w.includes("server certificate"));
         assert.deepEqual(await warningsWith(daysLeft - 1), [], "negative twin: outside the window, no warning");
         const inside = await warningsWith(daysLeft + 1);
         assert.equal(inside.length, 1, inside.join("\n"));

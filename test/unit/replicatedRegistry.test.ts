@@ -17,6 +17,8 @@ import {
     valueOf,
     mockSecrets,
     RecordedResource,
+    mockCertificateNotAfter,
+    warningsDuring,
 } from "../support/mocks";
 import { existingFile, pemFixtures, knownHostsFile } from "../support/fixtures";
 import { RegistryContainer } from "../../components";
@@ -251,34 +253,20 @@ describe("ReplicatedRegistry with 2 replicas", () => {
 
 describe("ReplicatedRegistry: certificate expiry", () => {
     it("outputs both certificates' ends and warns (not fails) within expiryWarningDays of the server certificate's", async () => {
-        const mockNotAfter = "2027-11-23T00:00:00Z"; // what the mocks give every certificate
+        const mockNotAfter = mockCertificateNotAfter;
         const daysLeft = Math.floor((Date.parse(mockNotAfter) - Date.now()) / 86_400_000);
         const run = async (expiryWarningDays: number) => {
-            const warned: string[] = [];
-            const log = pulumi.log as unknown as { warn: (message: string) => Promise<void> };
-            const original = log.warn;
-            log.warn = (message: string) => {
-                warned.push(message);
-                return Promise.resolve();
-            };
-            try {
-                resetRecorded();
-                const site = new ReplicatedRegistry(
-                    `rx-${expiryWarningDays}`,
-                    args(["a", "b"], { expiryWarningDays }),
-                    {
+            const { result: site, warned } = await warningsDuring(
+                () =>
+                    new ReplicatedRegistry(`rx-${expiryWarningDays}`, args(["a", "b"], { expiryWarningDays }), {
                         parent: recordingRoot(`rr-expiry-${expiryWarningDays}`),
-                    },
-                );
-                await settle();
-                return {
-                    warned,
-                    certEnd: await valueOf(site.serverCertificateNotAfter),
-                    caEnd: await valueOf(site.caCertificateNotAfter),
-                };
-            } finally {
-                log.warn = original;
-            }
+                    }),
+            );
+            return {
+                warned,
+                certEnd: await valueOf(site.serverCertificateNotAfter),
+                caEnd: await valueOf(site.caCertificateNotAfter),
+            };
         };
         // The mocks' CA ends sooner than their server certificate: each warning is checked on its own.
         const serverWarnings = (w: string[]) => w.filter((m) => m.includes("server certificate"));
