@@ -10,10 +10,11 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { Server, utils } from "ssh2";
+import { ed25519KeyPair } from "./sshKeys";
 
 /** A test SSH server: accepts one client key, runs exec requests under sh, forwards tcpip channels (a bastion). */
 export class TestSshServer {
-    readonly hostKey = utils.generateKeyPairSync("ed25519");
+    readonly hostKey = ed25519KeyPair();
     /** Connections accepted so far. */
     connections = 0;
     /** The commands of every exec request, in order. */
@@ -81,7 +82,7 @@ export class TestSshServer {
 
 if (require.main === module) {
     const dir = process.argv[2];
-    const clientKey = utils.generateKeyPairSync("ed25519");
+    const clientKey = ed25519KeyPair();
     const privateKeyPath = path.join(dir, "id_ed25519");
     fs.writeFileSync(privateKeyPath, clientKey.private, { mode: 0o600 });
     const server = new TestSshServer(clientKey.public);

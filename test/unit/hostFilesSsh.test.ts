@@ -10,7 +10,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { utils } from "ssh2";
 import {
     diffHostFiles,
     HostConnection,
@@ -20,6 +19,7 @@ import {
     targetOf,
 } from "../../components/ssh/hostFilesProvider";
 import { contentSha256 } from "../../components/ssh/hostFiles";
+import { ed25519KeyPair } from "../support/sshKeys";
 import { TestSshServer } from "../support/sshServer";
 
 /** The provider as the dynamic-provider process runs it: serialized by Pulumi, loaded from the text. */
@@ -31,8 +31,8 @@ async function deserializedProvider(): Promise<pulumi.dynamic.ResourceProvider> 
     return requireFromString(serialized.text).handler() as pulumi.dynamic.ResourceProvider;
 }
 
-const clientKey = utils.generateKeyPairSync("ed25519");
-const wrongKey = utils.generateKeyPairSync("ed25519").public;
+const clientKey = ed25519KeyPair();
+const wrongKey = ed25519KeyPair().public;
 let host: TestSshServer;
 let bastion: TestSshServer;
 let provider: pulumi.dynamic.ResourceProvider;
