@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PrivateRegistry } from "./components";
 import { ReplicatedRegistry } from "./components/replicatedRegistry/replicatedRegistry";
+import { isSecretInStackConfig, plainTextSecretWarnings } from "./program/plainTextSecrets";
 import { readPreviousCaState } from "./program/previousCaState";
 import { isReplicatedConfig, toReplicatedRegistryArgs } from "./program/replicatedStackConfig";
 import { readStackConfig, toPrivateRegistryArgs } from "./program/stackConfig";
@@ -13,6 +14,8 @@ import { readStackConfig, toPrivateRegistryArgs } from "./program/stackConfig";
 // Stack config (and what the last up left of the CAs) -> one registry component -> the stack outputs.
 export = async () => {
     const stackConfig = readStackConfig();
+    for (const warning of plainTextSecretWarnings(stackConfig.config, isSecretInStackConfig, pulumi.getStack()))
+        void pulumi.log.warn(warning);
     if (isReplicatedConfig(stackConfig.config)) {
         const site = new ReplicatedRegistry(
             pulumi.getProject(),

@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { describeFile, manifestName } from "../../components/internal";
+import { secretConfigKeys } from "../../program/plainTextSecrets";
 import { projectRoot, pulumi, pulumiEnv, stackResources } from "../support/engine";
 import { isSelfReadResource } from "../support/stack";
 
@@ -63,6 +64,17 @@ const s3Secrets: Array<[string, string]> = [
     ["airgap-registry:s3AccessKey", "AKIDBADCONFIG"],
     ["airgap-registry:s3SecretKey", "not-a-real-secret"],
 ];
+
+/** The secret config keys (namespace dropped) among `keys`, e.g. `airgap-registry:passwords.root` -> passwords. */
+function plainSecretKeys(keys: Iterable<string>): string[] {
+    const names = [...keys].map((k) => k.replace(/^airgap-registry:/, "").split(/[.[]/)[0]);
+    return [...new Set(names.filter((n) => (secretConfigKeys as readonly string[]).includes(n)))].sort();
+}
+
+/** The keys a preview warned were plain text, once each. */
+function plainTextWarned(output: string): string[] {
+    return [...new Set([...output.matchAll(/`(\w+)` is plain text in/g)].map((m) => m[1]))].sort();
+}
 
 /** A one-image bundle whose image file was altered after its manifest was written. */
 function tamperedBundle(): string {
@@ -220,6 +232,11 @@ describe("bad stack config through the real engine", () => {
                 `exactly one problem reported:\n${preview.output}`,
             );
             assert.doesNotMatch(preview.output, /not-a-real-secret/, "the store's secret key is never printed");
+            assert.deepEqual(
+                plainTextWarned(preview.output),
+                plainSecretKeys(settings.keys()),
+                "a warning for each secret key the case set as plain text, none for those set as secrets",
+            );
             assert.doesNotMatch(
                 preview.output,
                 /\n\s+at .*\.(js|ts):\d+/,
@@ -237,4 +254,39 @@ describe("bad stack config through the real engine", () => {
             assert.deepEqual(created, [], "no resource may be created");
         });
     }
+
+    it("the store's credentials set as plain text: preview warns naming each key and its fix, and prints neither value", () => {
+        const stack = "test-s3-plaintext-credentials";
+        pulumi(projectRoot, env, "stack", "rm", "--yes", "--force", "--stack", stack);
+        try {
+            assert.equal(pulumi(projectRoot, env, "stack", "init", stack).status, 0);
+            // A bad endpoint too, so the preview stops at the config and no host is reached.
+            const settings = new Map([
+                ...replicatedConfig,
+                ...s3Secrets,
+                ["airgap-registry:storage.s3.regionendpoint", "10.10.0.20:7480"],
+            ]);
+            const args = [...settings].flatMap(([k, v]) => ["--plaintext", `${k}=${v}`]);
+            const set = pulumi(projectRoot, env, "config", "set-all", "--path", "--stack", stack, ...args);
+            assert.equal(set.status, 0, set.output);
+            const preview = pulumi(projectRoot, env, "preview", "--stack", stack);
+            assert.notEqual(preview.status, 0, "preview must fail (the endpoint)");
+            for (const key of ["s3AccessKey", "s3SecretKey"])
+                assert.match(
+                    preview.output,
+                    new RegExp(
+                        `warning: \`${key}\` is plain text in Pulumi\\.${stack}\\.yaml: .* Make it a secret: \`pulumi config set --secret airgap-registry:${key}\``,
+                    ),
+                );
+            assert.deepEqual(
+                plainTextWarned(preview.output),
+                ["s3AccessKey", "s3SecretKey"],
+                "only the two plain keys",
+            );
+            assert.doesNotMatch(preview.output, /not-a-real-secret|AKIDBADCONFIG/, "neither value is printed");
+        } finally {
+            pulumi(projectRoot, env, "stack", "rm", "--yes", "--force", "--stack", stack);
+            fs.rmSync(path.join(projectRoot, `Pulumi.${stack}.yaml`), { force: true });
+        }
+    });
 });
