@@ -1,8 +1,10 @@
 #!/bin/bash
 # PID 1 of the lab's Ceph RGW host (lab/objectstore.sh ceph): a single-node Ceph Pacific from
 # Debian's packages, bootstrapped by hand on the first start (vstart-like: one mon, one mgr, one
-# bluestore OSD on a sparse file, pool size 1), then radosgw answering S3 on :7480 and a user with
-# the access/secret key from /lab/s3.env (S3_ACCESS_KEY, S3_SECRET_KEY). The mon and the OSD talk
+# bluestore OSD on a sparse file, pool size 1), then radosgw answering S3 on :7480 and over TLS on
+# :7443 (the certificate and key in /lab/tls/rgw.pem, written by lab/objectstore.sh once it knows
+# this container's address), and a user with the access/secret key from /lab/s3.env (S3_ACCESS_KEY,
+# S3_SECRET_KEY). The mon and the OSD talk
 # on 127.0.0.1 only; radosgw listens on every address (rgw.lab on the lab network). A restarted
 # container starts the same daemons on the state it kept. Progress goes to /var/log/lab-ceph.log;
 # /run/lab-ceph.ready appears when S3 answers with the user in place.
@@ -46,7 +48,7 @@ bluestore_block_size = 10737418240
 osd_memory_target = 939524096
 ms_bind_ipv6 = false
 [client.rgw.lab]
-rgw_frontends = beast port=7480
+rgw_frontends = beast port=7480 ssl_port=7443 ssl_certificate=/lab/tls/rgw.pem
 log_file = /var/log/ceph/rgw.log
 CONF
   ceph-authtool --create-keyring /tmp/mon.keyring --gen-key -n mon. --cap mon 'allow *' >/dev/null
@@ -83,8 +85,10 @@ if [ ! -e /var/lib/ceph/radosgw/ceph-rgw.lab/keyring ]; then
   mkdir -p /var/lib/ceph/radosgw/ceph-rgw.lab
   ceph auth get-or-create client.rgw.lab mon 'allow rw' osd 'allow rwx' > /var/lib/ceph/radosgw/ceph-rgw.lab/keyring
 fi
+wait_for 120 "the TLS certificate /lab/tls/rgw.pem" test -s /lab/tls/rgw.pem
 radosgw -n client.rgw.lab --keyring /var/lib/ceph/radosgw/ceph-rgw.lab/keyring
 wait_for 120 "radosgw on :7480" curl -fsS -o /dev/null http://127.0.0.1:7480/
+wait_for 30 "radosgw on :7443 (TLS)" curl -fsS -k -o /dev/null https://127.0.0.1:7443/
 say "radosgw answering after $(( $(date +%s) - t0 ))s"
 if [ ! -e /var/lib/ceph/.lab-bootstrapped ]; then
   # shellcheck source=/dev/null

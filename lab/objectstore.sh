@@ -5,12 +5,15 @@
 #              by scripts/go-binary.sh) on a POSIX directory in the container; starts at once.
 #   ceph       airgap-lab-s3-ceph (rgw.lab:7480): Debian's Ceph Pacific (ceph-mon ceph-mgr ceph-osd
 #              radosgw) in a debootstrap rootfs (cached under the lab cache dir), bootstrapped as
-#              a single-node cluster by lab/ceph-entrypoint.sh on its first start.
+#              a single-node cluster by lab/ceph-entrypoint.sh on its first start; also S3 over
+#              TLS on rgw.lab:7443, its certificate (names rgw.lab and the container's address)
+#              from a store CA of this lab, .lab/objectstore/ceph-tls/ca.crt.
 # An access/secret key is generated per lab and store, kept in .lab/objectstore/<store>.env
 # (never committed), and the bucket `registry` is created with a SigV4-signed request (curl
 # --aws-sigv4, from the bastion through the lab network). Idempotent: a running store of this
 # lab is kept. Prints the env file's path on its last line (S3_ENDPOINT, S3_BUCKET, S3_REGION,
-# S3_ACCESS_KEY, S3_SECRET_KEY).
+# S3_ACCESS_KEY, S3_SECRET_KEY); for ceph, <store>-tls.env beside it has S3_TLS_ENDPOINT and
+# S3_CA_CERT.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 kind=${1:-versitygw}
@@ -88,10 +91,20 @@ fi
 key_id=$(sha256sum < "$env_file" | cut -c1-16)
 entry_id=$(sha256sum < "$LAB_ROOT/lab/ceph-entrypoint.sh" | cut -c1-16)
 
+# The store's CA (ceph): one per lab; the server certificate is made when the container has its address.
+tls_dir="$LAB_STATE/objectstore/ceph-tls"
+if [ "$kind" = ceph ] && [ ! -s "$tls_dir/ca.crt" ]; then
+  mkdir -p "$tls_dir"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj "/CN=airgap lab S3 store CA" \
+    -keyout "$tls_dir/ca.key" -out "$tls_dir/ca.crt" 2>/dev/null
+  rm -f "$tls_dir/rgw.pem"
+fi
+
 # The container (kept when it is this lab's, with these keys and this image, and running).
 keep=
 if docker container inspect "$name" >/dev/null 2>&1; then
   if [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.state"}}' "$name")" = "$LAB_STATE" ] &&
+     { [ "$kind" != ceph ] || [ -s "$tls_dir/rgw.pem" ]; } &&
      [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.s3key"}}' "$name")" = "$key_id" ] &&
      { [ "$kind" != ceph ] || [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.entrypoint"}}' "$name")" = "$entry_id" ]; } &&
      [ "$(docker inspect -f '{{.Image}}' "$name")" = "$(docker image inspect -f '{{.Id}}' "$image")" ] &&
@@ -110,7 +123,19 @@ if [ -z "$keep" ]; then
   else
     docker run -d --name "$name" --hostname "$alias" "${labels[@]}" --network "$LAB_NET" --network-alias "$alias" \
       --label "airgap-lab.entrypoint=$entry_id" -v "$LAB_ROOT/lab/ceph-entrypoint.sh:/lab/ceph-entrypoint.sh:ro" \
-      -v "$env_file:/lab/s3.env:ro" --memory 2g "$image" >/dev/null
+      -v "$env_file:/lab/s3.env:ro" -v "$tls_dir:/lab/tls:ro" --memory 2g "$image" >/dev/null
+    # Its server certificate, for rgw.lab and the address it was given (the registry's containers on the
+    # replicas reach the store by address); the entrypoint starts radosgw once the file is there.
+    ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$LAB_NET\").IPAddress}}" "$name")
+    rm -f "$tls_dir/rgw.pem"
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$alias" \
+      -keyout "$tls_dir/rgw.key" -out "$tls_dir/rgw.csr" 2>/dev/null
+    openssl x509 -req -in "$tls_dir/rgw.csr" -CA "$tls_dir/ca.crt" -CAkey "$tls_dir/ca.key" -CAcreateserial \
+      -days 825 -extfile <(printf 'subjectAltName=DNS:%s,IP:%s\nextendedKeyUsage=serverAuth\n' "$alias" "$ip") \
+      -out "$tls_dir/rgw.crt" 2>/dev/null
+    cat "$tls_dir/rgw.crt" "$tls_dir/rgw.key" > "$tls_dir/rgw.pem.tmp"
+    chmod 644 "$tls_dir/rgw.pem.tmp" && mv "$tls_dir/rgw.pem.tmp" "$tls_dir/rgw.pem"
+    rm -f "$tls_dir/rgw.csr" "$tls_dir/rgw.key" "$tls_dir/rgw.crt"
   fi
   lab_say "started $name ($alias)"
 fi
@@ -146,6 +171,13 @@ if [ "$code" != 200 ]; then
   code=$(s3 PUT "/$bucket")
   [ "$code" = 200 ] || lab_fail "creating bucket $bucket on $S3_ENDPOINT answered $code"
   lab_say "bucket $bucket created"
+fi
+if [ "$kind" = ceph ]; then
+  # Over TLS too, verified against the store's CA (on the bastion, through the lab network).
+  code=$(docker exec -i airgap-lab-bastion sh -c 'f=$(mktemp); cat > "$f"; curl -sS -o /dev/null -w "%{http_code}" --max-time 10 --cacert "$f" "$1"; rm -f "$f"' \
+    sh "https://$alias:7443/" < "$tls_dir/ca.crt") || true
+  [ "$code" = 200 ] || lab_fail "$name does not answer S3 over TLS at https://$alias:7443 verified by $tls_dir/ca.crt (got: ${code:-none})"
+  printf 'S3_TLS_ENDPOINT=https://%s:7443\nS3_CA_CERT=%s\n' "$alias" "$tls_dir/ca.crt" > "$LAB_STATE/objectstore/$kind-tls.env"
 fi
 lab_say "$kind ready in $((SECONDS - start))s: endpoint $S3_ENDPOINT (on $LAB_NET), bucket $bucket, region $region, keys in $env_file"
 echo "$env_file"

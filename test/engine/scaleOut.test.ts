@@ -11,6 +11,9 @@
  * - the mismatched-secret negative: an upload begun on one replica and finished on the other succeeds (201), fails
  *   with 404 BLOB_UPLOAD_INVALID (invalid secret) once one replica's `http.secret` is changed by hand, and succeeds again after
  *   `up --refresh` restored its config;
+ * - the store over TLS (RGW's https port, addressed by IP): with a CA that did not sign its certificate the replicas
+ *   refuse it (x509 in their log, 5xx through the load balancer); with the store's CA (`caCertPath`) everything stored
+ *   over http is served, a new push lands in the bucket; only the replicas' resources change either way;
  * - destroy keeps the bucket's data.
  */
 
@@ -19,6 +22,7 @@ import * as assert from "node:assert/strict";
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import type { RegistryCredential } from "../../components";
 import { projectRoot } from "../support/engine";
@@ -31,6 +35,7 @@ import {
     recreateScaleOutStack,
     replicasConfig,
     scaleOutEndpoint,
+    storeEndpointByAddress,
 } from "../support/scaleOutStack";
 import { JsonRun, mustSucceed, ProjectStack, takeLabFromDevStack } from "../support/stack";
 
@@ -395,6 +400,59 @@ describe(
             assert.deepEqual(healed.changes, shown);
             const again = crossReplicaUpload(r1, r2);
             assert.equal(again.status, 201, `healed: ${again.body}`);
+        });
+
+        it("the store over TLS (RGW's https port): another CA is refused (x509); with the store's CA every blob is served and a push lands", () => {
+            const tls = store.tls;
+            assert.ok(tls, "the lab's Ceph RGW serves TLS too");
+            const overTls = (caCertPath: string) => ({
+                s3: {
+                    regionendpoint: storeEndpointByAddress(tls.endpoint),
+                    bucket: store.bucket,
+                    region: store.region,
+                    rootdirectory,
+                    caCertPath,
+                },
+            });
+            /** Every change is a replica's: the load balancer and the clients are untouched by the store's endpoint. */
+            const assertOnlyReplicas = (changes: readonly string[]) => {
+                assert.ok(changes.length > 0, "something changes");
+                const others = changes.filter((c) => !/::airgap-registry-replica-[12]-/.test(c));
+                assert.deepEqual(others, [], changes.join("\n"));
+            };
+
+            // Negative: the site's own registry CA, which did not sign the store's certificate.
+            const otherCa = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "airgap-other-ca-")), "ca.crt");
+            fs.writeFileSync(otherCa, stack.output<string>("caCertificate"));
+            stack.setConfig("storage", overTls(otherCa));
+            const wrong = mustSucceed(stack.up(), "up with the store over TLS and another CA");
+            assertOnlyReplicas(wrong.changes);
+            const refused = registryGet(endpoint, `/v2/${repo}/manifests/${digest}`, manifestTypes);
+            assert.ok(refused.status >= 500, `the store's certificate is not trusted: ${refused.status}`);
+            assert.match(
+                run("replica-1.lab", "docker logs airgap-registry 2>&1 | tail -50"),
+                /x509: certificate signed by unknown authority/,
+            );
+
+            // The store's CA: everything stored over http is served over https, and a new push lands in the bucket.
+            stack.setConfig("storage", overTls(tls.caCertPath));
+            const preview = mustSucceed(stack.preview(), "preview with the store's CA");
+            assertOnlyReplicas(preview.changes);
+            const up = mustSucceed(stack.up(), "up with the store's CA");
+            assert.deepEqual(up.changes, preview.changes, "the up changed exactly what the preview showed");
+            for (const address of [endpoint, ...Object.values(replicaEndpoints())])
+                assertServesByDigest(address, repo, digest);
+            const tag = `${endpoint}/scale/over-tls:1`;
+            run(
+                "client-a.lab",
+                `set -eu; d=$(mktemp -d); head -c 1000000 /dev/urandom > "$d/blob"; tar -C "$d" -c blob | docker import - ${tag} >/dev/null; rm -rf "$d"`,
+            );
+            const pushed = pushedDigest(run("client-a.lab", `docker push ${tag}`));
+            assert.equal(pullOnClientB(tag), `${endpoint}/scale/over-tls@${pushed}`);
+            const manifest = s3Get(cfg, "client-a.lab", store, blobDataKey(rootdirectory, pushed));
+            assert.equal(manifest.status, 200, "the manifest pushed over TLS is in the bucket");
+            assert.equal(`sha256:${manifest.sha256}`, pushed);
+            mustSucceed(stack.preview("--expect-no-changes"), "no-change preview");
         });
 
         it("destroy keeps the bucket's data", () => {

@@ -100,6 +100,18 @@ export interface LabObjectStore {
     readonly region: string;
     readonly accessKey: string;
     readonly secretKey: string;
+    /** The same store over TLS (Ceph RGW only): its https endpoint and the CA its certificate is signed by. */
+    readonly tls?: { readonly endpoint: string; readonly caCertPath: string };
+}
+
+/** The KEY=value lines of a lab env file. */
+function readEnvFile(file: string): Map<string, string> {
+    const env = new Map<string, string>();
+    for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+        const eq = line.indexOf("=");
+        if (eq > 0) env.set(line.slice(0, eq), line.slice(eq + 1));
+    }
+    return env;
 }
 
 /**
@@ -113,21 +125,26 @@ export function labObjectStore(kind: "versitygw" | "ceph"): LabObjectStore {
         timeout: 900_000,
     });
     const envFile = out.trim().split("\n").pop() as string;
-    const env = new Map<string, string>();
-    for (const line of fs.readFileSync(envFile, "utf8").split("\n")) {
-        const eq = line.indexOf("=");
-        if (eq > 0) env.set(line.slice(0, eq), line.slice(eq + 1));
-    }
-    const need = (k: string): string => {
+    const need = (file: string, env: Map<string, string>, k: string): string => {
         const v = env.get(k);
-        if (!v) throw new Error(`${envFile} has no ${k}`);
+        if (!v) throw new Error(`${file} has no ${k}`);
         return v;
     };
+    const env = readEnvFile(envFile);
+    const tlsFile = envFile.replace(/\.env$/, "-tls.env");
+    const tlsEnv = kind === "ceph" ? readEnvFile(tlsFile) : undefined;
     return {
-        endpoint: need("S3_ENDPOINT"),
-        bucket: need("S3_BUCKET"),
-        region: need("S3_REGION"),
-        accessKey: need("S3_ACCESS_KEY"),
-        secretKey: need("S3_SECRET_KEY"),
+        endpoint: need(envFile, env, "S3_ENDPOINT"),
+        bucket: need(envFile, env, "S3_BUCKET"),
+        region: need(envFile, env, "S3_REGION"),
+        accessKey: need(envFile, env, "S3_ACCESS_KEY"),
+        secretKey: need(envFile, env, "S3_SECRET_KEY"),
+        tls:
+            tlsEnv === undefined
+                ? undefined
+                : {
+                      endpoint: need(tlsFile, tlsEnv, "S3_TLS_ENDPOINT"),
+                      caCertPath: need(tlsFile, tlsEnv, "S3_CA_CERT"),
+                  },
     };
 }

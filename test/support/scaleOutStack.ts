@@ -47,8 +47,8 @@ export function replicasConfig(count: number): Array<Record<string, string>> {
  * embedded 127.0.0.11 is dropped as a local address), so a lab name does not resolve there. A site whose hosts use a
  * network resolver has no such gap; the lab addresses its store by IP as many sites do.
  */
-export function storeEndpointByAddress(store: LabObjectStore): string {
-    const url = new URL(store.endpoint);
+export function storeEndpointByAddress(storeEndpoint: string): string {
+    const url = new URL(storeEndpoint);
     const container = url.hostname === "rgw.lab" ? "s3-ceph" : "s3";
     url.hostname = labAddress(container);
     return url.origin;
@@ -80,7 +80,7 @@ export function scaleOutConfig(
         },
         "airgap-registry:storage": {
             s3: {
-                regionendpoint: storeEndpointByAddress(store),
+                regionendpoint: storeEndpointByAddress(store.endpoint),
                 bucket: store.bucket,
                 region: store.region,
                 rootdirectory,
