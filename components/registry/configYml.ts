@@ -75,6 +75,23 @@ export interface RegistryConfigInput {
     readonly logLevel?: "error" | "warn" | "info" | "debug";
 }
 
+/** distribution's storage health check: how often it runs, and how many failures in a row make the registry unhealthy. */
+export interface StorageHealthCheck {
+    readonly intervalSeconds: number;
+    readonly threshold: number;
+}
+
+/**
+ * The storage health check for a registry on the host directory (`objectStore` false: every 10 s, 3 failures) or on
+ * an object store (every 2 s, 2 failures). distribution stats the storage root each interval and, after `threshold`
+ * failures in a row, answers every request 503 until one passes. An object store is a network service a replica can
+ * fail to use (its address, its keys, its CA), so it is checked often enough that the replica's readiness
+ * (readinessScript in registryScripts.ts) knows within seconds; the host directory's check is as it always was. Pure.
+ */
+export function storageHealthCheck(objectStore: boolean): StorageHealthCheck {
+    return objectStore ? { intervalSeconds: 2, threshold: 2 } : { intervalSeconds: 10, threshold: 3 };
+}
+
 /**
  * The distribution registry's config object: storage (the host directory by default, else the site's S3 object
  * store, {@link s3StorageSection}), TLS 1.2 minimum with the
@@ -91,6 +108,7 @@ export interface RegistryConfigInput {
 export function registryConfig(input: RegistryConfigInput): Record<string, unknown> {
     if (!registryVersions.includes(input.registryVersion))
         throw new Error(`no registry config for distribution version ${JSON.stringify(input.registryVersion)}`);
+    const check = storageHealthCheck(input.storage !== undefined);
     return {
         version: 0.1,
         log: { level: input.logLevel ?? "info", formatter: "text", fields: { service: "registry" } },
@@ -109,7 +127,9 @@ export function registryConfig(input: RegistryConfigInput): Record<string, unkno
             debug: { addr: debugAddr },
         },
         auth: { htpasswd: { realm: input.realm ?? "airgap-registry", path: containerPaths.htpasswd } },
-        health: { storagedriver: { enabled: true, interval: "10s", threshold: 3 } },
+        health: {
+            storagedriver: { enabled: true, interval: `${check.intervalSeconds}s`, threshold: check.threshold },
+        },
     };
 }
 

@@ -12,7 +12,7 @@ import {
     registryVolumes,
     runtimeHandoverScript,
 } from "./registryScripts";
-import { RegistryRunArgs, RunningRegistry } from "./runtime";
+import { RegistryRunArgs, RunningRegistry, waitsForHealthy } from "./runtime";
 
 /**
  * Runs the registry as a docker.Container (restart always, health check, content-hash label).
@@ -53,8 +53,7 @@ export function runWithDockerProvider(name: string, args: RegistryRunArgs, paren
                           retries: 3,
                           startPeriod: "5s",
                       },
-                      wait: true,
-                      waitTimeout: 90,
+                      ...(waitsForHealthy(args) ? { wait: true, waitTimeout: 90 } : {}),
                   }
                 : {}),
         },

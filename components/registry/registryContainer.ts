@@ -12,7 +12,7 @@ import { formerRemoteCommand, HostFiles } from "../ssh/hostFiles";
 import { checkSshHost, sshConnection, SshHostArgs } from "../ssh/sshHost";
 import { assertValid, checkIdentifier, checkPort, checkRemotePath, fieldPath } from "../validation";
 import { runWithCli } from "./cliRuntime";
-import { renderRegistryConfig } from "./configYml";
+import { renderRegistryConfig, storageHealthCheck } from "./configYml";
 import {
     checkRegistryStorageArgs,
     RegistryStorageArgs,
@@ -273,7 +273,16 @@ export class RegistryContainer extends pulumi.ComponentResource {
 
         new command.remote.Command(
             `${name}-ready`,
-            { connection, create: readinessScript(port), stdin: args.caCertPem, triggers: [containerId] },
+            {
+                connection,
+                create: readinessScript(
+                    port,
+                    undefined,
+                    args.storage === undefined ? undefined : { check: storageHealthCheck(true), engine, containerName },
+                ),
+                stdin: args.caCertPem,
+                triggers: [containerId],
+            },
             { parent: this, dependsOn: [container.resource] },
         );
 

@@ -11,9 +11,11 @@ import {
     containerPort,
     debugAddr,
     registryContainerEnvironment,
+    StorageHealthCheck,
 } from "./configYml";
 import { RegistryStorageArgs } from "./objectStorage";
 import { RegistryVersion } from "./registryVersion";
+import { waitsForHealthy } from "./runtime";
 
 /** Writes stdin to `path` atomically with `mode` (secrets never touch the command line). Pure. */
 export function writeFileScripts(path: string, mode: "0600" | "0644"): { create: string; delete: string } {
@@ -83,7 +85,7 @@ export interface RunSpec {
 /**
  * Create/delete scripts of the CLI runtime (docker or podman over SSH): replace any container
  * of the same name, run the registry, and wait until the engine reports it healthy (or
- * running, without a health check). Pure.
+ * running, without a health check or on an object store: {@link waitsForHealthy}). Pure.
  */
 export function cliRunScripts(spec: RunSpec): { create: string; delete: string } {
     const e = spec.engine;
@@ -105,8 +107,9 @@ export function cliRunScripts(spec: RunSpec): { create: string; delete: string }
             : []),
         shellQuote(spec.image),
     ];
-    const wanted = spec.healthcheck ? "healthy" : "running";
-    const status = spec.healthcheck ? "{{.State.Health.Status}}" : "{{.State.Status}}";
+    const healthy = waitsForHealthy(spec);
+    const wanted = healthy ? "healthy" : "running";
+    const status = healthy ? "{{.State.Health.Status}}" : "{{.State.Status}}";
     return {
         create: script(
             `${e} rm -f ${name} >/dev/null 2>&1 || true`,
@@ -202,18 +205,70 @@ export function runtimeHandoverScript(containerName: string): string {
 }
 
 /**
- * Waits on the registry host until `https://localhost:<port>/v2/`, verified against the CA on
- * stdin, answers 401 (TLS good, auth enforced). Pure.
+ * A registry on an object store: its storage health check (see storageHealthCheck in configYml.ts), and the container
+ * whose log names the check's error.
  */
-export function readinessScript(port: number, timeoutSeconds = 60): string {
+export interface StorageReadiness {
+    readonly check: StorageHealthCheck;
+    readonly engine: "docker" | "podman";
+    readonly containerName: string;
+}
+
+/**
+ * Waits on the registry host until `https://localhost:<port>/v2/`, verified against the CA on
+ * stdin, answers 401 (TLS good, auth enforced). With `storage` (an object store), it then waits out the storage
+ * health check's first verdict (interval × threshold + 1 s) and asks again: a registry that cannot use its store
+ * answers 503 by then, and the script fails quoting the check's error from the container's log (an unreachable
+ * store, refused keys, a certificate its CA did not sign). Pure.
+ */
+export function readinessScript(port: number, timeoutSeconds = 60, storage?: StorageReadiness): string {
     const url = `https://localhost:${port}/v2/`;
+    const storageLines =
+        storage === undefined
+            ? []
+            : [
+                  // The check's last error from the log, with the lines its message continues on (its "caused by:").
+                  "storage_error() {",
+                  `  err=$(${storage.engine} logs --tail 500 ${shellQuote(storage.containerName)} 2>&1 | awk '`,
+                  "    /storage driver health check/ { m = $0; c = 1; n = 0; next }",
+                  "    c && (/^time=/ || /^[0-9][0-9.]* - - \\[/ || /^[0-9][0-9][0-9][0-9]\\/[0-9]/) { c = 0 }",
+                  '    c && n < 3 { m = m " " $0; n++ }',
+                  "    END { print m }')",
+                  // printf, not echo: the log keeps its message's newlines as \n, which dash's echo would expand.
+                  `  printf '%s\\n' "\${err:-the registry did not log it (2.8 does not log this check): GET /debug/health on its debug listener (${debugAddr}, in the container) names it}"`,
+                  "}",
+              ];
+    const unhealthyHint =
+        storage === undefined
+            ? []
+            : [
+                  '  if [ "$code" = 503 ]; then',
+                  "    printf '%s\\n' \"its storage health check fails: $(storage_error)\" >&2",
+                  "  fi",
+              ];
+    const wait = storage === undefined ? 0 : storage.check.intervalSeconds * storage.check.threshold + 1;
+    const afterCheck =
+        storage === undefined
+            ? [`echo "registry ready: ${url} answers 401 over verified TLS"`]
+            : [
+                  `# The storage health check runs every ${storage.check.intervalSeconds} s; ${storage.check.threshold} failures in a row make every answer 503.`,
+                  `sleep ${wait}`,
+                  `code=$(curl -sS --connect-timeout 5 --max-time 15 -o /dev/null -w '%{http_code}' --cacert "$ca" ${url} 2>/dev/null) || true`,
+                  'if [ "$code" != 401 ]; then',
+                  `  printf '%s\\n' "registry not ready: ${url} answered '$code' once its storage health check had run (${wait} s): $(storage_error)" >&2`,
+                  "  exit 1",
+                  "fi",
+                  `echo "registry ready: ${url} answers 401 over verified TLS, and its object store passed the storage health check"`,
+              ];
     return script(
         ...pemFromStdinLines("ca"),
         ...await401Function(timeoutSeconds),
+        ...storageLines,
         `if ! await_401 ${url} --cacert "$ca"; then`,
         `  echo "registry not ready: ${url} answered '$code' $curl_error" >&2`,
+        ...unhealthyHint,
         "  exit 1",
         "fi",
-        `echo "registry ready: ${url} answers 401 over verified TLS"`,
+        ...afterCheck,
     );
 }

@@ -4,6 +4,8 @@
  * the registry starts with it, reaches the store path-style, signs with the given key and region, and verifies the
  * store's TLS against the CA given through the container's environment (SSL_CERT_FILE/SSL_CERT_DIR). Negative twin:
  * the same with another CA in those variables is refused by the registry (x509), and the store sees no request.
+ * The replica's readiness script run against it: ready with the store's CA once the storage health check passed; with
+ * another CA not ready, naming the 503 and (3.x) the check's x509 error from the log.
  * A stand-in, not an S3 server: pushes and pulls on a real store (Ceph RGW, versitygw) are the engine suite's job.
  */
 
@@ -20,7 +22,9 @@ import {
     registryContainerEnvironment,
     renderHtpasswd,
     renderRegistryConfig,
+    readinessScript,
     s3CaContainerPaths,
+    storageHealthCheck,
 } from "../../components/internal";
 import type { RegistryStorageConfig, RegistryVersion } from "../../components/internal";
 import { LabPki, makeLabPki } from "../support/labPki";
@@ -41,7 +45,8 @@ async function startStore(pki: LabPki): Promise<StandInStore> {
         requests.push({ method: req.method ?? "", url: req.url ?? "", authorization: req.headers.authorization ?? "" });
         req.resume();
         req.on("end", () => {
-            if (req.method === "GET" && (req.url ?? "").includes("list-type=2")) {
+            // A listing, ListObjectsV2 (3.x) or the first ListObjects (2.8's driver, e.g. its storage health check).
+            if (req.method === "GET" && /^\/registry\?.*\bprefix=/.test(req.url ?? "")) {
                 res.writeHead(200, { "Content-Type": "application/xml" });
                 res.end(
                     '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>registry</Name><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>',
@@ -134,8 +139,13 @@ async function startRegistry(
         },
         stdio: ["ignore", "pipe", "pipe"],
     });
-    proc.stdout?.on("data", (d) => (log += d));
-    proc.stderr?.on("data", (d) => (log += d));
+    // Also in dir/registry.log, where a stand-in `docker logs` reads it (the readiness script quotes it).
+    const keep = (d: Buffer) => {
+        log += d.toString();
+        fs.appendFileSync(path.join(dir, "registry.log"), d);
+    };
+    proc.stdout?.on("data", keep);
+    proc.stderr?.on("data", keep);
     proc.on("exit", () => (exited = true));
     for (let i = 0; i < 150 && !exited; i++) {
         const up = await new Promise<boolean>((resolve) => {
@@ -159,6 +169,23 @@ async function startRegistry(
                 proc.kill("SIGTERM");
             }),
     };
+}
+
+/** Runs a rendered host script under sh with `stdin` and `env` added: exit code, stdout, stderr. */
+function runScript(
+    text: string,
+    stdin: string,
+    env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        const child = spawn("sh", ["-c", text], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+        child.stdin.end(stdin);
+    });
 }
 
 /**
@@ -288,6 +315,52 @@ for (const version of ["2", "3"] as const) {
             assert.match(registry.log(), /x509: certificate signed by unknown authority/);
             assert.ok(upload.status >= 500, `${upload.status} ${upload.body}`);
         });
+
+        // The replica's readiness (RegistryContainer's `-ready` step) run under sh against this registry: `docker logs`
+        // is a stand-in printing the registry's log, everything else is the script as the host runs it.
+        for (const right of [true, false]) {
+            it(`readiness on an object store: ${right ? "the store's CA: ready once the storage health check passed" : "negative twin: another CA: not ready, naming 503 and the check's x509 error"}`, async () => {
+                const store = await startStore(storePki);
+                cleanups.push(() => store.close());
+                const storage = files(store.port, right ? storePki.ca : otherPki.ca);
+                const registry = await startRegistry(version, dir, hostEnvironment(version, storage, dir));
+                cleanups.push(() => registry.stop());
+                const bin = path.join(dir, "bin");
+                fs.mkdirSync(bin);
+                fs.writeFileSync(
+                    path.join(bin, "docker"),
+                    `#!/bin/sh\n[ "$1" = logs ] && [ "$4" = airgap-registry ] && exec cat ${JSON.stringify(path.join(dir, "registry.log"))}\nexit 2\n`,
+                    { mode: 0o755 },
+                );
+                const check = storageHealthCheck(true);
+                const ready = await runScript(
+                    readinessScript(registry.port, 30, { check, engine: "docker", containerName: "airgap-registry" }),
+                    registryPki.ca,
+                    { PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}` },
+                );
+                if (right) {
+                    assert.equal(ready.code, 0, `${ready.stderr}\n${registry.log()}`);
+                    assert.match(
+                        ready.stdout,
+                        /answers 401 over verified TLS, and its object store passed the storage health check/,
+                    );
+                } else {
+                    assert.notEqual(ready.code, 0, ready.stdout);
+                    const cause =
+                        version === "3"
+                            ? // 3.x logs the check's error: quoted on one line, with its "caused by".
+                              /storage driver health check: s3aws: RequestError: send request failed\\ncaused by: .*x509: certificate signed by unknown authority/
+                            : // 2.8 does not log it: the script says where to look.
+                              /the registry did not log it \(2\.8 does not log this check\): GET \/debug\/health/;
+                    assert.match(
+                        ready.stderr,
+                        /^registry not ready: https:\/\/localhost:\d+\/v2\/ answered '503' once its storage health check had run \(5 s\): /,
+                    );
+                    assert.match(ready.stderr, cause);
+                    assert.equal(ready.stderr.trim().split("\n").length, 1, "one line");
+                }
+            });
+        }
 
         // Two replicas on one store: an upload started on one and continued on the other (what a load balancer does)
         // needs the same http.secret: it signs the upload state the client carries between requests.

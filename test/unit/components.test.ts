@@ -220,6 +220,8 @@ describe("RegistryContainer", () => {
             { hostPath: "/var/lib/airgap-registry/config", containerPath: "/etc/docker/registry", readOnly: true },
         ]);
         assert.deepEqual(c.envs, ["OTEL_TRACES_EXPORTER=none"], "3.x exports no traces (there is no collector)");
+        // On the host directory the provider waits for the health check (an object store's readiness step does).
+        assert.deepEqual([c.wait, c.waitTimeout], [true, 90]);
         assert.equal(await valueOf(reg.registryVersion), "3");
         assert.equal(c.labels[0].label, "airgap-registry.content-sha256");
         assert.equal(c.labels[0].value, await valueOf(reg.contentHash));

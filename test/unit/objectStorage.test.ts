@@ -108,15 +108,20 @@ describe("config.yml on an S3 object store", () => {
             assert.equal(config.storage.filesystem, undefined, "one storage driver only");
             assert.deepEqual(Object.keys(config.storage).sort(), ["cache", "delete", "redirect", "s3"]);
         });
-        it(`${registryVersion}: redirects off, the caller's shared http.secret, the rest as for one host`, () => {
+        it(`${registryVersion}: redirects off, the caller's shared http.secret, the rest as for one host but the storage check`, () => {
             assert.deepEqual(config.storage.redirect, { disable: true });
             assert.equal(config.http.secret, "shared");
             const single = registryConfig({ httpSecret: "shared", registryVersion });
-            // Everything but storage is the single host's config.
-            assert.deepEqual({ ...config, storage: undefined }, { ...single, storage: undefined });
+            // Everything but storage and its health check is the single host's config.
+            assert.deepEqual(
+                { ...config, storage: undefined, health: undefined },
+                { ...single, storage: undefined, health: undefined },
+            );
             assert.deepEqual(config.storage.delete, { enabled: false });
             assert.deepEqual(config.storage.cache, { blobdescriptor: "inmemory" });
-            assert.equal(config.health.storagedriver.enabled, true, "a replica whose store fails reports unhealthy");
+            // A replica whose store fails answers 503 within 4 s (its readiness waits that out), not after 30 s.
+            assert.deepEqual(config.health, { storagedriver: { enabled: true, interval: "2s", threshold: 2 } });
+            assert.deepEqual(single.health, { storagedriver: { enabled: true, interval: "10s", threshold: 3 } });
         });
     }
     it("an http store: secure false (what the endpoint says), skipverify still false", () => {

@@ -468,6 +468,13 @@ describe("RegistryContainer: httpSecret and object storage", () => {
             "SSL_CERT_DIR=/certs/s3-ca",
             "SSL_CERT_FILE=/certs/s3-ca/ca.pem",
         ]);
+        // On an object store the readiness step decides (naming the store's error), not the provider's wait.
+        const container = byName(all, "rs3-container").inputs;
+        assert.ok(container.healthcheck, "the container keeps its health check");
+        assert.equal(container.wait, undefined, "no wait for healthy");
+        const ready = byName(all, "rs3-ready").inputs.create as string;
+        assert.match(ready, /^sleep 5$/m);
+        assert.match(ready, /docker logs --tail 500 'airgap-registry'/);
     });
     it("an http store: no CA file, no SSL_CERT_* (cli runtime); 2.8 refuses redirectendpoint", async () => {
         resetRecorded();
@@ -488,6 +495,8 @@ describe("RegistryContainer: httpSecret and object storage", () => {
         assert.ok(!children(all, "rsh").some((r) => r.name === "rsh-s3-ca"));
         const create = byName(all, "rsh-container").inputs.create as string;
         assert.match(create, /-e 'OTEL_TRACES_EXPORTER=none'/);
+        assert.match(create, /--health-cmd/);
+        assert.match(create, /\{\{\.State\.Status\}\}' 'airgap-registry'\)" = running \]/, "waits for running");
         assert.doesNotMatch(create, /SSL_CERT/);
         assert.equal(YAML.parse(contentOf(byName(all, "rsh-config"))).storage.s3.secure, false);
         assert.throws(
