@@ -91,20 +91,22 @@ fi
 key_id=$(sha256sum < "$env_file" | cut -c1-16)
 entry_id=$(sha256sum < "$LAB_ROOT/lab/ceph-entrypoint.sh" | cut -c1-16)
 
-# The store's CA (ceph): one per lab; the server certificate is made when the container has its address.
+# The store's CA (ceph): one per lab, its key never in the container; the server certificate (cert and key in
+# rgw/rgw.pem, the only directory the container mounts) is made when the container has its address.
 tls_dir="$LAB_STATE/objectstore/ceph-tls"
+rgw_dir="$tls_dir/rgw"
 if [ "$kind" = ceph ] && [ ! -s "$tls_dir/ca.crt" ]; then
-  mkdir -p "$tls_dir"
+  mkdir -p "$rgw_dir"
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj "/CN=airgap lab S3 store CA" \
     -keyout "$tls_dir/ca.key" -out "$tls_dir/ca.crt" 2>/dev/null
-  rm -f "$tls_dir/rgw.pem"
+  rm -f "$rgw_dir/rgw.pem"
 fi
 
 # The container (kept when it is this lab's, with these keys and this image, and running).
 keep=
 if docker container inspect "$name" >/dev/null 2>&1; then
   if [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.state"}}' "$name")" = "$LAB_STATE" ] &&
-     { [ "$kind" != ceph ] || [ -s "$tls_dir/rgw.pem" ]; } &&
+     { [ "$kind" != ceph ] || [ -s "$rgw_dir/rgw.pem" ]; } &&
      [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.s3key"}}' "$name")" = "$key_id" ] &&
      { [ "$kind" != ceph ] || [ "$(docker inspect -f '{{index .Config.Labels "airgap-lab.entrypoint"}}' "$name")" = "$entry_id" ]; } &&
      [ "$(docker inspect -f '{{.Image}}' "$name")" = "$(docker image inspect -f '{{.Id}}' "$image")" ] &&
@@ -121,21 +123,23 @@ if [ -z "$keep" ]; then
       -e "ROOT_ACCESS_KEY_ID=$S3_ACCESS_KEY" -e "ROOT_SECRET_ACCESS_KEY=$S3_SECRET_KEY" -e "VGW_REGION=$region" \
       --memory 256m "$image" >/dev/null
   else
+    # No certificate of an earlier container: the entrypoint waits for this one's.
+    mkdir -p "$rgw_dir" && rm -f "$rgw_dir/rgw.pem"
     docker run -d --name "$name" --hostname "$alias" "${labels[@]}" --network "$LAB_NET" --network-alias "$alias" \
       --label "airgap-lab.entrypoint=$entry_id" -v "$LAB_ROOT/lab/ceph-entrypoint.sh:/lab/ceph-entrypoint.sh:ro" \
-      -v "$env_file:/lab/s3.env:ro" -v "$tls_dir:/lab/tls:ro" --memory 2g "$image" >/dev/null
+      -v "$env_file:/lab/s3.env:ro" -v "$rgw_dir:/lab/tls:ro" --memory 2g "$image" >/dev/null
     # Its server certificate, for rgw.lab and the address it was given (the registry's containers on the
     # replicas reach the store by address); the entrypoint starts radosgw once the file is there.
     ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$LAB_NET\").IPAddress}}" "$name")
-    rm -f "$tls_dir/rgw.pem"
+    work_tls=$(mktemp -d)
     openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$alias" \
-      -keyout "$tls_dir/rgw.key" -out "$tls_dir/rgw.csr" 2>/dev/null
-    openssl x509 -req -in "$tls_dir/rgw.csr" -CA "$tls_dir/ca.crt" -CAkey "$tls_dir/ca.key" -CAcreateserial \
+      -keyout "$work_tls/rgw.key" -out "$work_tls/rgw.csr" 2>/dev/null
+    openssl x509 -req -in "$work_tls/rgw.csr" -CA "$tls_dir/ca.crt" -CAkey "$tls_dir/ca.key" -CAcreateserial \
       -days 825 -extfile <(printf 'subjectAltName=DNS:%s,IP:%s\nextendedKeyUsage=serverAuth\n' "$alias" "$ip") \
-      -out "$tls_dir/rgw.crt" 2>/dev/null
-    cat "$tls_dir/rgw.crt" "$tls_dir/rgw.key" > "$tls_dir/rgw.pem.tmp"
-    chmod 644 "$tls_dir/rgw.pem.tmp" && mv "$tls_dir/rgw.pem.tmp" "$tls_dir/rgw.pem"
-    rm -f "$tls_dir/rgw.csr" "$tls_dir/rgw.key" "$tls_dir/rgw.crt"
+      -out "$work_tls/rgw.crt" 2>/dev/null
+    cat "$work_tls/rgw.crt" "$work_tls/rgw.key" > "$rgw_dir/rgw.pem.tmp"
+    chmod 644 "$rgw_dir/rgw.pem.tmp" && mv "$rgw_dir/rgw.pem.tmp" "$rgw_dir/rgw.pem"
+    rm -rf "$work_tls"
   fi
   lab_say "started $name ($alias)"
 fi

@@ -77,7 +77,9 @@ export interface RegistryConfigInput {
 
 /** distribution's storage health check: how often it runs, and how many failures in a row make the registry unhealthy. */
 export interface StorageHealthCheck {
+    /** Seconds between two checks (config.yml's `health.storagedriver.interval`). */
     readonly intervalSeconds: number;
+    /** Failures in a row that make every answer 503 (`health.storagedriver.threshold`). */
     readonly threshold: number;
 }
 

@@ -8,11 +8,12 @@ import { containerPort } from "./configYml";
 import {
     filesLabel,
     healthcheckCommand,
+    waitsForHealthy,
     registryEnvs,
     registryVolumes,
     runtimeHandoverScript,
 } from "./registryScripts";
-import { RegistryRunArgs, RunningRegistry, waitsForHealthy } from "./runtime";
+import { RegistryRunArgs, RunningRegistry } from "./runtime";
 
 /**
  * Runs the registry as a docker.Container (restart always, health check, content-hash label).

@@ -64,7 +64,11 @@ export interface RegistryContainerArgs {
     readonly runtime?: RegistryRuntime;
     /** Engine CLI of the `cli` runtime. Default `"docker"`. */
     readonly cliEngine?: CliEngine;
-    /** Health check inside the container (needs `wget` in the image, as registry:2 and registry:3 have). Default `true`. */
+    /**
+     * Health check inside the container (needs `wget` in the image, as registry:2 and registry:3 have); the runtime
+     * waits for it to pass on the host directory, and on an object store the readiness step waits for the storage
+     * check instead (it names the store's error). Default `true`.
+     */
     readonly healthcheck?: boolean;
     /**
      * Resources the steps that write the registry's files (and so its container, which starts from them) wait for.
@@ -275,11 +279,12 @@ export class RegistryContainer extends pulumi.ComponentResource {
             `${name}-ready`,
             {
                 connection,
-                create: readinessScript(
-                    port,
-                    undefined,
-                    args.storage === undefined ? undefined : { check: storageHealthCheck(true), engine, containerName },
-                ),
+                create: readinessScript(port, {
+                    storage:
+                        args.storage === undefined
+                            ? undefined
+                            : { check: storageHealthCheck(true), engine, containerName },
+                }),
                 stdin: args.caCertPem,
                 triggers: [containerId],
             },

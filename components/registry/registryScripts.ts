@@ -15,7 +15,6 @@ import {
 } from "./configYml";
 import { RegistryStorageArgs } from "./objectStorage";
 import { RegistryVersion } from "./registryVersion";
-import { waitsForHealthy } from "./runtime";
 
 /** Writes stdin to `path` atomically with `mode` (secrets never touch the command line). Pure. */
 export function writeFileScripts(path: string, mode: "0600" | "0644"): { create: string; delete: string } {
@@ -204,24 +203,44 @@ export function runtimeHandoverScript(containerName: string): string {
     );
 }
 
-/**
- * A registry on an object store: its storage health check (see storageHealthCheck in configYml.ts), and the container
- * whose log names the check's error.
- */
+/** A registry on an object store, for its readiness: the storage health check it runs and where it logs. */
 export interface StorageReadiness {
+    /** The check config.yml gives it (storageHealthCheck in configYml.ts). */
     readonly check: StorageHealthCheck;
+    /** The engine running the container, whose `logs` hold the check's errors. */
     readonly engine: "docker" | "podman";
+    /** The registry's container. */
     readonly containerName: string;
+}
+
+/** Options of {@link readinessScript}. */
+export interface ReadinessOptions {
+    /** How long to wait for the first 401, in seconds. Default `60`. */
+    readonly timeoutSeconds?: number;
+    /** The registry is on an object store: also wait out its storage health check. Default: the host directory. */
+    readonly storage?: StorageReadiness;
+}
+
+/**
+ * Whether the runtime waits for the container's health check to pass before the container step is done: with the
+ * check on and the registry on the host directory. On an object store it waits for the container to run, and the
+ * readiness step that follows ({@link readinessScript} with the storage health check) decides, naming the store's
+ * error; a wait for healthy would fail first, saying only that the container is unhealthy. Pure.
+ */
+export function waitsForHealthy(run: { readonly healthcheck: boolean; readonly storage?: unknown }): boolean {
+    return run.healthcheck && run.storage === undefined;
 }
 
 /**
  * Waits on the registry host until `https://localhost:<port>/v2/`, verified against the CA on
- * stdin, answers 401 (TLS good, auth enforced). With `storage` (an object store), it then waits out the storage
- * health check's first verdict (interval × threshold + 1 s) and asks again: a registry that cannot use its store
- * answers 503 by then, and the script fails quoting the check's error from the container's log (an unreachable
- * store, refused keys, a certificate its CA did not sign). Pure.
+ * stdin, answers 401 (TLS good, auth enforced). With `storage` (an object store), it then waits interval × threshold
+ * + 1 s and asks again: a store that fails fast (refused connection, wrong address or port, refused keys, a missing
+ * bucket, a certificate its CA did not sign) has made the registry answer 503 by then, and the script fails quoting
+ * the check's error from the container's log. A store that does not answer at all (a silent firewall) keeps the
+ * check waiting past that window and is not caught here: haproxy's check sees the 503 later. Pure.
  */
-export function readinessScript(port: number, timeoutSeconds = 60, storage?: StorageReadiness): string {
+export function readinessScript(port: number, options: ReadinessOptions = {}): string {
+    const { timeoutSeconds = 60, storage } = options;
     const url = `https://localhost:${port}/v2/`;
     const storageLines =
         storage === undefined
@@ -253,12 +272,17 @@ export function readinessScript(port: number, timeoutSeconds = 60, storage?: Sto
             : [
                   `# The storage health check runs every ${storage.check.intervalSeconds} s; ${storage.check.threshold} failures in a row make every answer 503.`,
                   `sleep ${wait}`,
-                  `code=$(curl -sS --connect-timeout 5 --max-time 15 -o /dev/null -w '%{http_code}' --cacert "$ca" ${url} 2>/dev/null) || true`,
-                  'if [ "$code" != 401 ]; then',
-                  `  printf '%s\\n' "registry not ready: ${url} answered '$code' once its storage health check had run (${wait} s): $(storage_error)" >&2`,
+                  "curl_err=$(mktemp)",
+                  `code=$(curl -sS --connect-timeout 5 --max-time 15 -o /dev/null -w '%{http_code}' --cacert "$ca" ${url} 2>"$curl_err") || true`,
+                  'if [ "$code" = 503 ]; then',
+                  `  printf '%s\\n' "registry not ready: ${url} answered 503 ${wait} s after its first 401: its storage health check fails: $(storage_error)" >&2`,
+                  "  exit 1",
+                  'elif [ "$code" != 401 ]; then',
+                  `  echo "registry not ready: ${url} answered '$code' ${wait} s after its first 401 $(cat "$curl_err")" >&2`,
                   "  exit 1",
                   "fi",
-                  `echo "registry ready: ${url} answers 401 over verified TLS, and its object store passed the storage health check"`,
+                  'rm -f "$curl_err"',
+                  `echo "registry ready: ${url} answers 401 over verified TLS, still ${wait} s later (its storage health check has not turned it 503)"`,
               ];
     return script(
         ...pemFromStdinLines("ca"),

@@ -76,16 +76,6 @@ export interface RegistryRunArgs {
     readonly files: pulumi.Resource[];
 }
 
-/**
- * Whether the runtime waits for the container's health check to pass before the container step is done: with the
- * check on and the registry on the host directory. On an object store it waits for the container to run, and the
- * readiness step that follows (readinessScript with the storage health check) decides, naming the store's error;
- * a wait for healthy would fail first, saying only that the container is unhealthy. Pure.
- */
-export function waitsForHealthy(run: Pick<RegistryRunArgs, "healthcheck" | "storage">): boolean {
-    return run.healthcheck && run.storage === undefined;
-}
-
 /** A started registry container: the resource to depend on and its ID. */
 export interface RunningRegistry {
     readonly resource: pulumi.Resource;

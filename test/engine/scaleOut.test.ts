@@ -431,7 +431,7 @@ describe(
             assert.notEqual(wrong.status, 0, "the up fails: the replicas cannot use their store");
             assert.match(
                 wrong.output,
-                /registry not ready: https:\/\/localhost:\d+\/v2\/ answered '503' once its storage health check had run \(5 s\): .*storage driver health check: .*x509: certificate signed by unknown authority/,
+                /registry not ready: https:\/\/localhost:\d+\/v2\/ answered 503 5 s after its first 401: its storage health check fails: .*storage driver health check: .*x509: certificate signed by unknown authority/,
             );
             assertOnlyReplicas(wrong.changes);
             const refused = registryGet(endpoint, `/v2/${repo}/manifests/${digest}`, manifestTypes);

@@ -478,10 +478,12 @@ describe("the 401 checks", () => {
         assert.doesNotMatch(s, /\/tmp\//, "no fixed path another user could pre-create or read");
     });
     it("on an object store, readiness waits out the storage health check and quotes its error from the engine's log; on the host directory it does not", () => {
-        const s = readinessScript(5443, 60, {
-            check: { intervalSeconds: 2, threshold: 2 },
-            engine: "podman",
-            containerName: "airgap-registry",
+        const s = readinessScript(5443, {
+            storage: {
+                check: { intervalSeconds: 2, threshold: 2 },
+                engine: "podman",
+                containerName: "airgap-registry",
+            },
         });
         assert.match(s, /^sleep 5$/m);
         assert.match(s, /podman logs --tail 500 'airgap-registry' 2>&1 \| awk/);

@@ -23,7 +23,10 @@ describe("the tests' ed25519 key pairs", () => {
         const pub = utils.parseKey(pair.public);
         const priv = utils.parseKey(pair.private);
         assert.ok(!(pub instanceof Error) && !(priv instanceof Error));
-        assert.equal(pub.getPublicSSH().subarray(-32).length, 32);
+        // string "ssh-ed25519" (4 + 11 bytes), string key (4 + 32 bytes).
+        const blob = pub.getPublicSSH();
+        assert.equal(blob.readUInt32BE(15), 32, "a 32-byte key");
+        assert.equal(blob.length, 51);
         assert.ok(pub.getPublicSSH().equals(priv.getPublicSSH()));
         const signature = priv.sign(Buffer.from("data"));
         assert.equal(pub.verify(Buffer.from("data"), signature), true);
