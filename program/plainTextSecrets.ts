@@ -40,13 +40,10 @@ export function plainTextSecretWarnings(
 }
 
 /**
- * Whether the engine passed `airgap-registry:<key>` to this program as a secret. The Node SDK keeps that list as an
- * internal (`runtime.isConfigSecret`); the language host's PULUMI_CONFIG_SECRET_KEYS is read when it is absent.
+ * Whether the engine passed `airgap-registry:<key>` to this program as a secret, as the Node SDK records it (its
+ * internal `runtime.isConfigSecret`). An SDK without it counts every key as a secret: no warning rather than a wrong one.
  */
 export function isSecretInStackConfig(key: string): boolean {
-    const fullKey = `airgap-registry:${key}`;
     const sdk = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
-    if (typeof sdk === "function") return sdk(fullKey);
-    const listed: unknown = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]");
-    return Array.isArray(listed) && listed.includes(fullKey);
+    return typeof sdk !== "function" || sdk(`airgap-registry:${key}`);
 }
